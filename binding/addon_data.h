@@ -1,0 +1,13 @@
+// Per-environment state (one per Node.js thread that loads the addon).
+#pragma once
+#include <napi.h>
+
+namespace wsr::binding {
+
+struct AddonData {
+  Napi::FunctionReference tensor_constructor;
+};
+
+inline AddonData& addon_data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
+
+}  // namespace wsr::binding
