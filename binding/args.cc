@@ -115,7 +115,8 @@ DType dtype_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   const std::string s = string_arg(info, i, name);
   if (s == "float32") return DType::Float32;
   if (s == "uint8") return DType::Uint8;
-  throw ArgumentRangeError(std::string(name) + " must be 'float32' or 'uint8', got '" + s + "'");
+  if (s == "int32") return DType::Int32;
+  throw ArgumentRangeError(std::string(name) + " must be 'float32', 'uint8' or 'int32', got '" + s + "'");
 }
 
 void expect_dtype(const Tensor& t, DType dtype, const char* name) {

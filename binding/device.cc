@@ -21,8 +21,14 @@ void throw_no_cuda() {
   throw Error("this build of wsr-native has no CUDA kernels (built CPU-only); use device 'cpu'");
 }
 
-size_t dtype_size(DType t) { return t == DType::Float32 ? 4 : 1; }
-const char* dtype_name(DType t) { return t == DType::Float32 ? "float32" : "uint8"; }
+size_t dtype_size(DType t) { return t == DType::Uint8 ? 1 : 4; }
+const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::Float32: return "float32";
+    case DType::Uint8: return "uint8";
+    default: return "int32";
+  }
+}
 
 bool cuda_compiled() {
 #ifdef WSR_WITH_CUDA

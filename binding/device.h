@@ -27,7 +27,7 @@ struct Error : std::runtime_error {
 
 [[noreturn]] void throw_no_cuda();
 
-enum class DType : uint8_t { Float32, Uint8 };
+enum class DType : uint8_t { Float32, Uint8, Int32 };  // int32: index lists (batch orders)
 size_t dtype_size(DType t);
 const char* dtype_name(DType t);
 

@@ -123,7 +123,16 @@ Napi::Value Tensor::read(const Napi::CallbackInfo& info) {
     throw Napi::Error::New(env, std::string("tensor.read: ") + e.what());
   }
   if (dtype_ == DType::Float32) return Napi::Float32Array::New(env, bytes / 4, buffer, 0);
+  if (dtype_ == DType::Int32) return Napi::Int32Array::New(env, bytes / 4, buffer, 0);
   return Napi::Uint8Array::New(env, bytes, buffer, 0);
+}
+
+static const char* typed_array_name(DType t) {
+  switch (t) {
+    case DType::Float32: return "Float32Array";
+    case DType::Uint8: return "Uint8Array";
+    default: return "Int32Array";
+  }
 }
 
 // write(typedArray): replaces the contents; the array's type and length must match.
@@ -131,12 +140,14 @@ Napi::Value Tensor::write(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   expect_live(*this, env, "write");
   if (info.Length() < 1 || !info[0].IsTypedArray())
-    throw Napi::TypeError::New(env, "tensor.write: expected a Float32Array or Uint8Array");
+    throw Napi::TypeError::New(env, std::string("tensor.write: expected a ") + typed_array_name(dtype_));
   Napi::TypedArray array = info[0].As<Napi::TypedArray>();
-  const napi_typedarray_type want = dtype_ == DType::Float32 ? napi_float32_array : napi_uint8_array;
+  const napi_typedarray_type want = dtype_ == DType::Float32 ? napi_float32_array
+                                    : dtype_ == DType::Int32 ? napi_int32_array
+                                                             : napi_uint8_array;
   if (array.TypedArrayType() != want)
     throw Napi::TypeError::New(env, std::string("tensor.write: a ") + dtype_name(dtype_) + " tensor needs a " +
-                                        (dtype_ == DType::Float32 ? "Float32Array" : "Uint8Array"));
+                                        typed_array_name(dtype_));
   if (static_cast<int64_t>(array.ElementLength()) != size())
     throw Napi::RangeError::New(env, "tensor.write: array has " + std::to_string(array.ElementLength()) +
                                          " elements but the tensor of shape " + shape_str(shape_) + " has " +

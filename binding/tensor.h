@@ -34,6 +34,7 @@ class Tensor : public Napi::ObjectWrap<Tensor> {
   bool disposed() const { return storage_ == nullptr; }
   float* f32() const { return static_cast<float*>(storage_->data()); }
   uint8_t* u8() const { return static_cast<uint8_t*>(storage_->data()); }
+  int32_t* i32() const { return static_cast<int32_t*>(storage_->data()); }
   void* data() const { return storage_->data(); }
   size_t byte_length() const { return static_cast<size_t>(size()) * dtype_size(dtype_); }
 

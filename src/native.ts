@@ -5,12 +5,12 @@ import path from 'path';
 /** The native tensor handle; users hold a {@link Tensor} wrapping it. */
 export interface NativeTensor {
   readonly shape: number[];
-  readonly dtype: 'float32' | 'uint8';
+  readonly dtype: 'float32' | 'uint8' | 'int32';
   readonly device: string | null;
   readonly disposed: boolean;
   dispose(): void;
-  read(): Float32Array | Uint8Array;
-  write(data: Float32Array | Uint8Array): NativeTensor;
+  read(): Float32Array | Uint8Array | Int32Array;
+  write(data: Float32Array | Uint8Array | Int32Array): NativeTensor;
   copyFrom(other: NativeTensor): NativeTensor;
   to(device: string): NativeTensor;
   reshape(shape: number[]): NativeTensor;

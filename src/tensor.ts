@@ -1,9 +1,16 @@
-// Tensor: float32 or uint8 memory owned by the native side, on the CPU or a CUDA GPU.
+// Tensor: float32 (values), uint8 (datasets) or int32 (index lists) memory owned by the native
+// side, on the CPU or a CUDA GPU.
 import { defaultDevice } from './device';
 import { NativeTensor, nativeAddon } from './native';
 
-export type DType = 'float32' | 'uint8';
-type ArrayOf<D extends DType> = D extends 'uint8' ? Uint8Array : Float32Array;
+export type DType = 'float32' | 'uint8' | 'int32';
+type ArrayOf<D extends DType> = D extends 'uint8' ? Uint8Array : D extends 'int32' ? Int32Array : Float32Array;
+
+function typedArrayFor(dtype: DType, data: ArrayLike<number>): Float32Array | Uint8Array | Int32Array {
+  if (dtype === 'uint8') return data instanceof Uint8Array ? data : Uint8Array.from(data);
+  if (dtype === 'int32') return data instanceof Int32Array ? data : Int32Array.from(data);
+  return data instanceof Float32Array ? data : Float32Array.from(data);
+}
 
 export interface TensorOptions<D extends DType = 'float32'> {
   dtype?: D;
@@ -43,7 +50,7 @@ export class Tensor<D extends DType = DType> {
   static zeros<D extends DType = 'float32'>(shape: readonly number[], options: TensorOptions<D> = {}): Tensor<D> {
     const t = Tensor.empty<D>(shape, options);
     const size = t.size;
-    t.native.write(t.dtype === 'uint8' ? new Uint8Array(size) : new Float32Array(size));
+    t.native.write(typedArrayFor(t.dtype, new Uint8Array(size)));
     return t;
   }
 
@@ -54,14 +61,13 @@ export class Tensor<D extends DType = DType> {
     options: TensorOptions<D> = {},
   ): Tensor<D> {
     const dims = checkShape(shape, 'Tensor.from');
-    const dtype = options.dtype ?? (data instanceof Uint8Array ? 'uint8' : 'float32');
+    const dtype: DType =
+      options.dtype ?? (data instanceof Uint8Array ? 'uint8' : data instanceof Int32Array ? 'int32' : 'float32');
     const size = dims.reduce((a, b) => a * b, 1);
     if (data.length !== size) {
       throw new RangeError(`Tensor.from: ${data.length} values do not fill shape [${dims}] (${size} elements)`);
     }
-    const array = dtype === 'uint8'
-      ? (data instanceof Uint8Array ? data : Uint8Array.from(data))
-      : (data instanceof Float32Array ? data : Float32Array.from(data));
+    const array = typedArrayFor(dtype, data);
     const t = Tensor.empty<D>(dims, { ...options, dtype: dtype as D });
     t.native.write(array);
     return t;

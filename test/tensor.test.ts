@@ -15,8 +15,11 @@ describe('Tensor', () => {
     const u = Tensor.from(bytes, [17], { device });
     expect(u.dtype).toBe('uint8');
     expect(u.toArray()).toEqual(bytes);
-    t.dispose();
-    u.dispose();
+    const order = Int32Array.from([5, -3, 2 ** 31 - 1]);
+    const i = Tensor.from(order, [3], { device });
+    expect(i.dtype).toBe('int32');
+    expect(i.toArray()).toEqual(order);
+    for (const x of [t, u, i]) x.dispose();
   });
 
   test('zeros, clone, copyFrom and reshape views', () => {
@@ -41,7 +44,7 @@ describe('Tensor', () => {
     expect(() => Tensor.empty([2 ** 30, 2 ** 30, 2], { device: 'cpu' })).toThrow(/more than 2\^40 elements/);
     expect(() => Tensor.from([1, 2, 3], [2, 2], { device: 'cpu' })).toThrow(/3 values do not fill shape \[2,2\]/);
     expect(() => Tensor.empty([2], { device: 'tpu' })).toThrow(/bad device 'tpu'/);
-    expect(() => Tensor.empty([2], { device: 'cpu', dtype: 'float64' as 'float32' })).toThrow(/dtype must be 'float32' or 'uint8'/);
+    expect(() => Tensor.empty([2], { device: 'cpu', dtype: 'float64' as 'float32' })).toThrow(/dtype must be 'float32', 'uint8' or 'int32'/);
     const t = Tensor.from([1, 2], [2], { device: 'cpu' });
     expect(() => t.write(new Float32Array(3))).toThrow(/array has 3 elements but the tensor of shape \[2\] has 2/);
     expect(() => t.reshape([3])).toThrow(/cannot view \[2\] as \[3\]/);
