@@ -2,6 +2,7 @@
 // Builds the native addon into build/Release with cmake-js.
 // Environment: WSR_CUDA=OFF forces a CPU-only build; WSR_CUDA_ARCHS="90-real" narrows the CUDA
 // targets (default sm_75 to sm_90 plus PTX); WSR_BUILD_JOBS sets parallel compile jobs.
+// With --kernel-check it builds the standalone kernel check program (build/wsr_kernel_check) instead.
 // prebuildify calls this script in place of node-gyp (with node-gyp's arguments, which we ignore).
 'use strict';
 const { spawnSync } = require('child_process');
@@ -37,4 +38,5 @@ function run(args) {
 const jobs = process.env.WSR_BUILD_JOBS || String(Math.max(1, os.cpus().length));
 // Configure every time so a changed WSR_CUDA takes effect; unchanged builds are incremental.
 run(['configure', ...cmakeDefines()]);
-run(['build', '--parallel', jobs]);
+const target = process.argv.includes('--kernel-check') ? 'wsr_kernel_check' : 'wsr_native';
+run(['build', '--parallel', jobs, '--target', target]);
