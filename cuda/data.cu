@@ -1,0 +1,56 @@
+#include "cuda/data.h"
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+
+#include "cuda/runtime.h"
+
+namespace wsr::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int64_t kMaxBlocks = 65535;  // grid-stride loop covers the rest
+constexpr uint8_t kBadLabel = 255;     // marks a batch row whose index was out of range
+
+// One thread per element e of x [count, sample_size]: batch row i = e / sample_size, column
+// k = e % sample_size. Consecutive threads read consecutive bytes of one dataset row and write
+// consecutive floats of one batch row (both coalesced); order[offset + i] is read by every thread
+// of the row and served from cache. Column 0's thread also copies the label.
+__global__ void gather_batch_kernel(GatherShape s, const uint8_t* images, const uint8_t* labels,
+                                    const int32_t* order, float scale, float* x, uint8_t* y) {
+  const int64_t total = s.count * s.sample_size;
+  for (int64_t e = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; e < total; e += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t i = e / s.sample_size, k = e - i * s.sample_size;
+    const int64_t j = order[s.offset + i];
+    const bool valid = j >= 0 && j < s.samples;
+    x[e] = valid ? static_cast<float>(images[j * s.sample_size + k]) * scale : NAN;
+    if (k == 0) y[i] = valid ? labels[j] : kBadLabel;
+  }
+}
+
+// A dataset with rows of zero values still has labels to gather: one thread per batch row.
+__global__ void gather_labels_kernel(GatherShape s, const uint8_t* labels, const int32_t* order, uint8_t* y) {
+  const int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
+  if (i >= s.count) return;
+  const int64_t j = order[s.offset + i];
+  y[i] = j >= 0 && j < s.samples ? labels[j] : kBadLabel;
+}
+
+}  // namespace
+
+void gather_batch(const GatherShape& s, const uint8_t* images, const uint8_t* labels, const int32_t* order,
+                  float scale, float* x, uint8_t* y) {
+  if (s.count == 0) return;
+  if (s.sample_size == 0) {
+    gather_labels_kernel<<<static_cast<unsigned>((s.count + kThreads - 1) / kThreads), kThreads>>>(s, labels, order, y);
+    check_launch("gather_batch (labels)");
+    return;
+  }
+  const int64_t total = s.count * s.sample_size;
+  const int blocks = static_cast<int>(std::min<int64_t>((total + kThreads - 1) / kThreads, kMaxBlocks));
+  gather_batch_kernel<<<blocks, kThreads>>>(s, images, labels, order, scale, x, y);
+  check_launch("gather_batch");
+}
+
+}  // namespace wsr::cuda

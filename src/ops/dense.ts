@@ -1,0 +1,75 @@
+// Dense (fully connected) layer: y = x·wᵀ + b with x [N,I], w [O,I], b [O], y [N,O].
+import { NativeTensor, nativeAddon } from '../native';
+import { Tensor } from '../tensor';
+
+interface DenseExports {
+  denseForward(x: NativeTensor, w: NativeTensor, b: NativeTensor | null, y: NativeTensor): void;
+  denseBackward(
+    x: NativeTensor,
+    w: NativeTensor,
+    dy: NativeTensor,
+    dx: NativeTensor | null,
+    dw: NativeTensor,
+    db: NativeTensor | null,
+  ): void;
+}
+
+const native = (): DenseExports => nativeAddon<DenseExports>();
+
+/**
+ * Dense layer forward: `y = x·wᵀ + b`.
+ * @param x input, float32 [N, I]
+ * @param w weight, float32 [O, I] (one row per output unit)
+ * @param b bias, float32 [O], or null for none
+ * @param out optional preallocated output [N, O] on x's device (overwritten); allocated when omitted
+ * @returns y, float32 [N, O]
+ */
+export function dense(x: Tensor, w: Tensor, b: Tensor | null, out?: Tensor): Tensor<'float32'> {
+  const y = (out ?? Tensor.empty([x.shape[0] ?? 0, w.shape[0] ?? 0], { device: x.device })) as Tensor<'float32'>;
+  native().denseForward(x.native, w.native, b ? b.native : null, y.native);
+  return y;
+}
+
+/** Gradients of a dense layer; a field is null when it was not asked for. */
+export interface DenseGradients {
+  /** dL/dx = dy·w, [N, I] */
+  dx: Tensor<'float32'> | null;
+  /** dL/dw = dyᵀ·x, [O, I] */
+  dw: Tensor<'float32'>;
+  /** dL/db = column sums of dy, [O] */
+  db: Tensor<'float32'> | null;
+}
+
+/** Options of {@link denseBackward}. */
+export interface DenseBackwardOptions {
+  /** Compute dx (default true; false for a network's first layer, whose input needs no gradient). */
+  inputGradient?: boolean;
+  /** Compute db (default true; false for a layer without bias). */
+  biasGradient?: boolean;
+  /** Preallocated dx [N, I] (overwritten); giving it turns the input gradient on. */
+  dx?: Tensor;
+  /** Preallocated dw [O, I] (overwritten). */
+  dw?: Tensor;
+  /** Preallocated db [O] (overwritten); giving it turns the bias gradient on. */
+  db?: Tensor;
+}
+
+/**
+ * Dense layer backward from the output gradient dy [N, O]: dx = dy·w, dw = dyᵀ·x, db = Σ_rows dy.
+ * Gradients overwrite their outputs (they are not accumulated).
+ * @param x the forward input [N, I]
+ * @param w the weight [O, I]
+ * @param dy gradient of the loss with respect to y, [N, O]
+ */
+export function denseBackward(x: Tensor, w: Tensor, dy: Tensor, options: DenseBackwardOptions = {}): DenseGradients {
+  const device = x.device;
+  const [n = 0, inputs = 0] = x.shape;
+  const outputs = w.shape[0] ?? 0;
+  const wantDx = options.dx !== undefined || (options.inputGradient ?? true);
+  const wantDb = options.db !== undefined || (options.biasGradient ?? true);
+  const dx = wantDx ? (options.dx ?? Tensor.empty([n, inputs], { device })) : null;
+  const dw = options.dw ?? Tensor.empty([outputs, inputs], { device });
+  const db = wantDb ? (options.db ?? Tensor.empty([outputs], { device })) : null;
+  native().denseBackward(x.native, w.native, dy.native, dx ? dx.native : null, dw.native, db ? db.native : null);
+  return { dx: dx as Tensor<'float32'> | null, dw: dw as Tensor<'float32'>, db: db as Tensor<'float32'> | null };
+}
