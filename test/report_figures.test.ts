@@ -64,6 +64,10 @@ describe('figures from synthetic records (made-up test data)', () => {
     expect(skipped.map((s) => s.name)).toEqual(['distances', 'divergence_map']);
     expect(figures[0].svg).not.toContain('conversion');
     expect(buildFigures([]).figures).toEqual([]);
+    for (const { svg } of buildFigures(syntheticRecords(1, 0)).figures) {
+      checkWellFormed(svg);
+      expect(svg).not.toMatch(/NaN|undefined|Infinity/);
+    }
   });
 
   test('reportRun prefers metrics.jsonl (maps included) and falls back to metrics.csv', () => {

@@ -17,7 +17,6 @@ let warned = false;
 function load(): ResvgModule | null {
   if (resvg === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       resvg = require(PNG_RENDERER) as ResvgModule;
     } catch (error) {
       resvg = null;

@@ -1,7 +1,6 @@
 // Building SVG markup as strings: escaping, attributes, coordinates.
 
 /** Characters XML 1.0 does not allow anywhere in a document. */
-// eslint-disable-next-line no-control-regex
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 /** Text made safe for XML content and attribute values (the five special characters escaped, invalid control characters dropped). */
