@@ -1,0 +1,73 @@
+// Output of the bench: a table for people (ms, GFLOP/s, our speed-up over each baseline) or the
+// rows as JSON.
+import { TFJS_CPU_MAX_REPEATS, TFJS_CPU_MAX_TOTAL_MS, TFJS_CPU_RUN_BUDGET_MS } from './contenders';
+import { ImplName, ResultRow } from './types';
+
+const BASELINES: ImplName[] = ['tfjs-wasm', 'tfjs-cpu'];
+
+function fixed(value: number | null, digits: number): string {
+  if (value === null || !Number.isFinite(value)) return '-';
+  if (value >= 1000) return value.toFixed(0);
+  if (value >= 100) return value.toFixed(Math.min(digits, 1));
+  return value.toFixed(digits);
+}
+
+function caseKey(r: ResultRow): string {
+  return `${r.op}|${r.shape}|${r.batch}`;
+}
+
+/** Baseline time over ours (how many times faster ours is), or null. */
+export function speedup(ours: ResultRow, baseline: ResultRow | undefined): number | null {
+  if (!baseline || ours.ms === null || baseline.ms === null || ours.ms <= 0) return null;
+  return baseline.ms / ours.ms;
+}
+
+export function formatTable(rows: readonly ResultRow[]): string {
+  const header = ['op', 'shape', 'batch', 'impl', 'thr', 'layout', 'ms', 'GFLOP/s', ...BASELINES.map((b) => `vs ${b.slice(5)}`), 'note'];
+  const lines: string[][] = [header];
+  const byCase = new Map<string, ResultRow[]>();
+  for (const r of rows) byCase.set(caseKey(r), [...(byCase.get(caseKey(r)) ?? []), r]);
+  for (const group of byCase.values()) {
+    group.forEach((r, i) => {
+      const ratios = BASELINES.map((b) => {
+        if (r.impl !== 'wsr-native') return '';
+        const s = speedup(r, group.find((g) => g.impl === b));
+        return s === null ? '' : `${fixed(s, 2)}×`;
+      });
+      lines.push([
+        i === 0 ? r.op : '',
+        i === 0 ? r.shape : '',
+        i === 0 ? (r.batch === null ? '-' : String(r.batch)) : '',
+        r.impl,
+        r.threads === null ? '-' : String(r.threads),
+        r.layout ?? '-',
+        fixed(r.ms, 3),
+        fixed(r.gflops, 2),
+        ...ratios,
+        r.note ?? '',
+      ]);
+    });
+  }
+  const widths = header.map((_, c) => Math.max(...lines.map((l) => l[c].length)));
+  const right = new Set([2, 4, 6, 7, 8, 9]);
+  const text = lines.map((l) =>
+    l
+      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd(),
+  );
+  return `${text.join('\n')}\n`;
+}
+
+export function tableFooter(): string {
+  return [
+    'ms: median wall time of one run after warm-up, contenders alternating; vs X: X\'s time over ours.',
+    'Layouts: wsr-native NCHW, TensorFlow.js NHWC, each timed in its own. FLOPs: 2·MACs per pass (src/bench/flops.ts).',
+    `tfjs-cpu: at most ${TFJS_CPU_MAX_REPEATS} runs or ${TFJS_CPU_MAX_TOTAL_MS / 1000} s per case; cases predicted over ` +
+      `${TFJS_CPU_RUN_BUDGET_MS / 1000} s a run are skipped unless --slow-baselines.`,
+  ].join('\n') + '\n';
+}
+
+export function formatJson(rows: readonly ResultRow[]): string {
+  return `${JSON.stringify(rows, null, 2)}\n`;
+}

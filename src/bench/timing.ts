@@ -1,0 +1,104 @@
+// Times one case: every contender set up, warmed up, then timed in alternation (one run of each
+// per round) so that drifting machine load hits them alike; the median of each one's runs.
+import { performance } from 'perf_hooks';
+import { BenchCase, Contender, ResultRow, Unsupported, Workload } from './types';
+
+export interface TimingOptions {
+  /** Timed runs per contender (before its own caps). */
+  repeats: number;
+  /** Untimed runs per contender first. */
+  warmup: number;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+interface Entry {
+  contender: Contender;
+  workload: Workload | null;
+  times: number[];
+  spent: number;
+  note?: string;
+}
+
+function row(c: BenchCase, e: Entry): ResultRow {
+  const ms = e.times.length > 0 ? median(e.times) : null;
+  const gflops = ms !== null && ms > 0 ? c.flops / (ms * 1e6) : null;
+  const k = e.contender;
+  const result: ResultRow = {
+    op: c.op,
+    shape: c.shape,
+    batch: c.batch,
+    impl: k.impl,
+    device: k.device,
+    threads: k.threads,
+    layout: k.layout,
+    ms,
+    gflops,
+    repeats: e.times.length,
+  };
+  if (e.note) result.note = e.note;
+  return result;
+}
+
+function wants(e: Entry, repeats: number): boolean {
+  if (!e.workload) return false;
+  const cap = Math.min(repeats, e.contender.maxRepeats ?? Infinity);
+  if (e.times.length >= cap) return false;
+  return e.times.length === 0 || e.spent < (e.contender.maxTotalMs ?? Infinity);
+}
+
+async function runOnce(e: Entry): Promise<number> {
+  await e.contender.activate();
+  const start = performance.now();
+  (e.workload as Workload).run();
+  return performance.now() - start;
+}
+
+/** Times every contender of `c`; returns one row per contender (unsupported or skipped ones with a note). */
+export async function timeCase(c: BenchCase, options: TimingOptions): Promise<ResultRow[]> {
+  const entries: Entry[] = c.contenders.map((contender) => ({ contender, workload: null, times: [], spent: 0 }));
+  try {
+    for (const e of entries) {
+      if (e.contender.skip) {
+        e.note = e.contender.skip;
+        continue;
+      }
+      try {
+        await e.contender.activate();
+        e.workload = e.contender.create();
+      } catch (error) {
+        if (!(error instanceof Unsupported)) throw error;
+        e.note = error.message;
+      }
+    }
+    for (const e of entries) {
+      const warmup = Math.min(options.warmup, e.contender.maxWarmup ?? Infinity);
+      for (let i = 0; i < warmup && e.workload; i++) await runOnce(e);
+    }
+    let round = 0;
+    while (entries.some((e) => wants(e, options.repeats))) {
+      for (const e of entries) {
+        if (!wants(e, options.repeats)) continue;
+        const ms = await runOnce(e);
+        e.times.push(ms);
+        e.spent += ms;
+      }
+      round++;
+    }
+    for (const e of entries) {
+      const cap = e.contender.maxRepeats;
+      if (e.workload && e.times.length < options.repeats && round > 0) {
+        const why = cap !== undefined && e.times.length >= cap ? `capped at ${cap} runs` : 'time cap reached';
+        e.note = e.note ? `${e.note}; ${why}` : why;
+      }
+    }
+  } finally {
+    for (const e of entries) e.workload?.dispose();
+  }
+  return entries.map((e) => row(c, e));
+}
