@@ -5,18 +5,25 @@ import { BenchOptions } from './options';
 import { Tfjs, TfBackend, useBackend } from './tfjs/load';
 import { Contender, OpName, Workload } from './types';
 
-/** Rough tfjs-backend-cpu 4.22 throughput on the 2-core development machine (GFLOP/s), per op. */
-const TFJS_CPU_GFLOPS: Partial<Record<OpName, number>> = {
+/**
+ * Rough tfjs-backend-cpu 4.22 throughput on the 2-core development machine (GFLOP/s by the
+ * counts of flops.ts), per op, measured at batch 1 and 32: only to predict which cases would take
+ * too long.
+ */
+const TFJS_CPU_GFLOPS: Record<OpName, number> = {
   conv_forward: 0.7,
-  conv_backward_input: 0.5,
-  conv_backward_weight: 0.01,
-  lc_forward: 0.6,
-  lc_backward_input: 0.4,
-  lc_backward_weight: 0.6,
-  dense_forward: 1,
-  dense_backward: 1,
-  train_step: 0.05,
-  eval_step: 0.7,
+  conv_backward_input: 0.3,
+  conv_backward_weight: 0.006,
+  lc_forward: 0.08,
+  lc_backward_input: 0.1,
+  lc_backward_weight: 0.03,
+  dense_forward: 0.3,
+  dense_backward: 0.24,
+  adam_update: 0.02,
+  sgd_update: 0.015,
+  distances: 0.0035,
+  train_step: 0.01,
+  eval_step: 0.1,
 };
 
 /** tfjs-cpu cases predicted to take longer than this per run are skipped unless --slow-baselines. */
@@ -26,8 +33,7 @@ export const TFJS_CPU_MAX_REPEATS = 3;
 export const TFJS_CPU_MAX_TOTAL_MS = 10000;
 
 export function estimateTfjsCpuMs(op: OpName, flops: number): number {
-  const rate = TFJS_CPU_GFLOPS[op];
-  return rate ? flops / (rate * 1e6) : 0;
+  return flops / (TFJS_CPU_GFLOPS[op] * 1e6);
 }
 
 /** Factory of one side's workload for a case; throws Unsupported when that side cannot do it. */

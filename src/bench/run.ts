@@ -4,6 +4,7 @@ import { numThreads, resolveDevice, setNumThreads } from '../device';
 import { buildCases } from './cases';
 import { BenchOptions } from './options';
 import { timeCase } from './timing';
+import { registerTfjsGradients } from './tfjs/gradients';
 import { TFJS_HINT, Tfjs, loadTfjs } from './tfjs/load';
 import { ResultRow } from './types';
 
@@ -25,6 +26,16 @@ async function baselines(options: BenchOptions, io: BenchIo): Promise<Tfjs | nul
   }
   const missing = options.baselines.filter((b) => !t.backends.includes(b));
   if (missing.length > 0) io.log(`bench: tfjs backend(s) ${missing.join(', ')} did not initialise: skipped`);
+  if (options.ops.includes('train_step') && t.gradients !== true) {
+    io.log('bench: loading tfjs gradients for the training-step baselines');
+    try {
+      await registerTfjsGradients();
+      t.gradients = true;
+    } catch (error) {
+      t.gradients = (error as Error).message.split('\n')[0];
+      io.log(`bench: tfjs gradients unavailable (${t.gradients}): no tfjs training-step baselines`);
+    }
+  }
   return t;
 }
 

@@ -52,11 +52,24 @@ function wants(e: Entry, repeats: number): boolean {
   return e.times.length === 0 || e.spent < (e.contender.maxTotalMs ?? Infinity);
 }
 
-async function runOnce(e: Entry): Promise<number> {
-  await e.contender.activate();
-  const start = performance.now();
-  (e.workload as Workload).run();
-  return performance.now() - start;
+function message(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+}
+
+/** One timed run; a failure retires the contender with a note instead of ending the whole bench. */
+async function runOnce(e: Entry): Promise<number | null> {
+  try {
+    await e.contender.activate();
+    const start = performance.now();
+    (e.workload as Workload).run();
+    return performance.now() - start;
+  } catch (error) {
+    e.note = `failed: ${message(error)}`;
+    e.times = [];
+    e.workload?.dispose();
+    e.workload = null;
+    return null;
+  }
 }
 
 /** Times every contender of `c`; returns one row per contender (unsupported or skipped ones with a note). */
@@ -72,8 +85,7 @@ export async function timeCase(c: BenchCase, options: TimingOptions): Promise<Re
         await e.contender.activate();
         e.workload = e.contender.create();
       } catch (error) {
-        if (!(error instanceof Unsupported)) throw error;
-        e.note = error.message;
+        e.note = error instanceof Unsupported ? error.message : `failed: ${message(error)}`;
       }
     }
     for (const e of entries) {
@@ -85,6 +97,7 @@ export async function timeCase(c: BenchCase, options: TimingOptions): Promise<Re
       for (const e of entries) {
         if (!wants(e, options.repeats)) continue;
         const ms = await runOnce(e);
+        if (ms === null) continue;
         e.times.push(ms);
         e.spent += ms;
       }

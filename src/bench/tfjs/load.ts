@@ -13,6 +13,8 @@ export interface Tfjs {
   backends: TfBackend[];
   /** Threads the wasm backend uses (1 unless it found Web workers). */
   wasmThreads: number;
+  /** Whether gradients are registered (./gradients.ts), or why not. */
+  gradients: true | string;
 }
 
 export const TFJS_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'];
@@ -37,7 +39,7 @@ async function load(): Promise<Tfjs> {
   }
   if (backends.length === 0) throw new Error('neither the cpu nor the wasm backend initialised');
   const wasmThreads = backends.includes('wasm') ? wasm.getThreadsCount() : 0;
-  return { tf, version: tf.version_core, backends, wasmThreads };
+  return { tf, version: tf.version_core, backends, wasmThreads, gradients: 'not loaded' };
 }
 
 /** The loaded baselines, or an Error saying why they are not available. */

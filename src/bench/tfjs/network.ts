@@ -22,6 +22,7 @@ export function tfjsStepWorkload(
   train: boolean,
 ): Workload {
   const tf = t.tf;
+  if (train && t.gradients !== true) throw new Unsupported(`tfjs gradients unavailable: ${t.gradients}`);
   if (train && !local && !hasKernel(t, 'Conv2DBackpropFilter', backend)) {
     throw new Unsupported(`tfjs-backend-${backend} has no Conv2DBackpropFilter kernel: it cannot train a conv net`);
   }
