@@ -45,3 +45,6 @@ export {
 export type { LocalDistance } from './ops/distance';
 /** Data augmentation and the robustness perturbations (noise, edge noise, translation, rotation, swap). */
 export * as augment from './ops/augment';
+/** Run reports: metrics CSV/JSONL, SVG/PNG figures, summary tables. */
+export * from './report';
+export { writeFileAtomic, writeJsonAtomic } from './util/atomic';
