@@ -187,6 +187,50 @@ function checkLooksLikeCifar(bytes: Uint8Array, file: string): void {
   }
 }
 
+/** The first bad label met while decoding, and how many there were. */
+interface BadLabels {
+  record: number;
+  label: number;
+  count: number;
+}
+
+/** Copies the whole records of `chunk` (record `first` onward) into `images` and `labels`. */
+function decodeRecords(chunk: Uint8Array, first: number, images: Uint8Array, labels: Uint8Array, bad: BadLabels): void {
+  const records = Math.floor(chunk.length / CIFAR_RECORD_BYTES);
+  for (let k = 0; k < records; k++) {
+    const offset = k * CIFAR_RECORD_BYTES;
+    const r = first + k;
+    const label = chunk[offset];
+    if (label >= CIFAR_CLASSES) {
+      if (bad.count === 0) {
+        bad.record = r;
+        bad.label = label;
+      }
+      bad.count++;
+    }
+    labels[r] = label;
+    images.set(chunk.subarray(offset + 1, offset + CIFAR_RECORD_BYTES), r * CIFAR_IMAGE_BYTES);
+  }
+}
+
+function checkLabels(bad: BadLabels, file: string): void {
+  if (bad.count === 0) return;
+  const more = bad.count > 1 ? ` (and ${fmt(bad.count - 1)} more record(s) with a bad label)` : '';
+  throw new DatasetError(
+    'BAD_LABEL',
+    file,
+    `label ${bad.label} at record ${fmt(bad.record)} (byte offset ${fmt(bad.record * CIFAR_RECORD_BYTES)}): labels must be 0–9${more}`,
+  );
+}
+
+function recordsOption(options: ReadOptions): number | null {
+  const recordsPerFile = options.recordsPerFile === undefined ? CIFAR_RECORDS_PER_FILE : options.recordsPerFile;
+  if (recordsPerFile !== null && !(Number.isInteger(recordsPerFile) && recordsPerFile > 0)) {
+    throw new RangeError(`recordsPerFile must be a positive integer or null, got ${recordsPerFile}`);
+  }
+  return recordsPerFile;
+}
+
 /**
  * Parses and validates the bytes of one binary file. `file` names it in errors. Throws
  * {@link DatasetError}: EMPTY, TRUNCATED (not whole records, or fewer than expected), OVERSIZED,
@@ -194,36 +238,16 @@ function checkLooksLikeCifar(bytes: Uint8Array, file: string): void {
  * record index).
  */
 export function parseCifarBatch(bytes: Uint8Array, file: string, options: ReadOptions = {}): CifarFile {
-  const recordsPerFile = options.recordsPerFile === undefined ? CIFAR_RECORDS_PER_FILE : options.recordsPerFile;
-  if (recordsPerFile !== null && !(Number.isInteger(recordsPerFile) && recordsPerFile > 0)) {
-    throw new RangeError(`recordsPerFile must be a positive integer or null, got ${recordsPerFile}`);
-  }
+  const recordsPerFile = recordsOption(options);
   if (bytes.length === 0) checkSize(0, file, recordsPerFile);
   checkLooksLikeCifar(bytes, file);
   checkSize(bytes.length, file, recordsPerFile);
   const count = bytes.length / CIFAR_RECORD_BYTES;
   const labels = new Uint8Array(count);
   const images = new Uint8Array(count * CIFAR_IMAGE_BYTES);
-  let badCount = 0;
-  let firstBad = -1;
-  for (let r = 0; r < count; r++) {
-    const offset = r * CIFAR_RECORD_BYTES;
-    const label = bytes[offset];
-    if (label >= CIFAR_CLASSES) {
-      if (firstBad < 0) firstBad = r;
-      badCount++;
-    }
-    labels[r] = label;
-    images.set(bytes.subarray(offset + 1, offset + CIFAR_RECORD_BYTES), r * CIFAR_IMAGE_BYTES);
-  }
-  if (firstBad >= 0) {
-    const more = badCount > 1 ? ` (and ${fmt(badCount - 1)} more record(s) with a bad label)` : '';
-    throw new DatasetError(
-      'BAD_LABEL',
-      file,
-      `label ${bytes[firstBad * CIFAR_RECORD_BYTES]} at record ${fmt(firstBad)} (byte offset ${fmt(firstBad * CIFAR_RECORD_BYTES)}): labels must be 0–9${more}`,
-    );
-  }
+  const bad: BadLabels = { record: -1, label: 0, count: 0 };
+  decodeRecords(bytes, 0, images, labels, bad);
+  checkLabels(bad, file);
   return { name: path.basename(file), images, labels, count };
 }
 
@@ -257,7 +281,23 @@ function listing(dir: string): string {
   return `found: ${shown}${names.length > 12 ? `, … (${names.length} entries)` : ''}`;
 }
 
+// Records read from a file at a time; the buffer is reused, so reading a file touches little
+// memory beyond the images themselves.
+const CHUNK_RECORDS = 1024;
+let scratch: Buffer | null = null;
+
+function readFully(fd: number, buffer: Buffer, length: number, position: number, file: string): void {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buffer, done, length - done, position + done);
+    if (n === 0) throw new DatasetError('TRUNCATED', file, `the file got shorter while being read (at byte ${fmt(position + done)})`);
+    done += n;
+  }
+}
+
+/** Reads and validates one binary file, in chunks (see parseCifarBatch for the errors). */
 function readOneFile(file: string, options: ReadOptions): CifarFile {
+  const recordsPerFile = recordsOption(options);
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
@@ -265,19 +305,30 @@ function readOneFile(file: string, options: ReadOptions): CifarFile {
     throw new DatasetError('MISSING', file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   if (!stat.isFile()) throw new DatasetError('NOT_CIFAR', file, 'not a regular file');
-  const recordsPerFile = options.recordsPerFile === undefined ? CIFAR_RECORDS_PER_FILE : options.recordsPerFile;
-  // Refuse an oversized file before reading it all, after a look at its first bytes.
-  const limit = recordsPerFile === null ? 2 ** 31 - 1 : recordsPerFile * CIFAR_RECORD_BYTES;
-  if (stat.size > limit) {
-    const fd = fs.openSync(file, 'r');
-    const head = Buffer.alloc(64 * CIFAR_RECORD_BYTES);
-    const n = fs.readSync(fd, head, 0, head.length, 0);
+  const size = stat.size;
+  if (size === 0) checkSize(0, file, recordsPerFile);
+  scratch ??= Buffer.allocUnsafe(CHUNK_RECORDS * CIFAR_RECORD_BYTES);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Math.min(size, scratch.length);
+    readFully(fd, scratch, head, 0, file);
+    checkLooksLikeCifar(scratch.subarray(0, head), file);
+    checkSize(size, file, recordsPerFile);
+    if (size > 2 ** 31 - 1) throw new DatasetError('OVERSIZED', file, `${fmt(size)} bytes is too large`);
+    const count = size / CIFAR_RECORD_BYTES;
+    const labels = new Uint8Array(count);
+    const images = new Uint8Array(count * CIFAR_IMAGE_BYTES);
+    const bad: BadLabels = { record: -1, label: 0, count: 0 };
+    for (let first = 0; first < count; first += CHUNK_RECORDS) {
+      const records = Math.min(CHUNK_RECORDS, count - first);
+      if (first > 0) readFully(fd, scratch, records * CIFAR_RECORD_BYTES, first * CIFAR_RECORD_BYTES, file);
+      decodeRecords(scratch.subarray(0, records * CIFAR_RECORD_BYTES), first, images, labels, bad);
+    }
+    checkLabels(bad, file);
+    return { name: path.basename(file), images, labels, count };
+  } finally {
     fs.closeSync(fd);
-    checkLooksLikeCifar(head.subarray(0, n), file);
-    checkSize(stat.size, file, recordsPerFile);
-    throw new DatasetError('OVERSIZED', file, `${fmt(stat.size)} bytes is too large`);
   }
-  return parseCifarBatch(fs.readFileSync(file), file, options);
 }
 
 /**

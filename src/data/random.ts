@@ -1,6 +1,9 @@
 // Seeded pseudo-random numbers for the data module: shuffles, splits and the synthetic dataset.
 // Not cryptographic; reproducible on every platform (integer arithmetic only, then one division).
 
+// Module-level aliases: a global lookup of Math costs ~5x more per call inside jest's vm sandbox.
+const { imul, floor, sqrt, log, sin, cos, PI } = Math;
+
 /**
  * Checks a seed (a safe integer, which may be negative) and folds it into 32 bits, mixing the
  * high bits in so that seeds differing only above bit 31 still give different streams.
@@ -8,19 +11,19 @@
 export function seed32(seed: number, what = 'seed'): number {
   if (!Number.isSafeInteger(seed)) throw new RangeError(`${what} must be a safe integer, got ${seed}`);
   const lo = seed >>> 0;
-  const hi = Math.floor(seed / 2 ** 32) >>> 0;
-  return (lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0;
+  const hi = floor(seed / 2 ** 32) >>> 0;
+  return (lo ^ imul(hi, 0x9e3779b1)) >>> 0;
 }
 
 /** Mixes several 32-bit words into one (a murmur3-style finaliser over each word in turn). */
 export function mix32(...words: number[]): number {
   let h = 0x811c9dc5;
   for (const w of words) {
-    h = Math.imul(h ^ (w >>> 0), 0x01000193) >>> 0;
+    h = imul(h ^ (w >>> 0), 0x01000193) >>> 0;
     h ^= h >>> 16;
-    h = Math.imul(h, 0x85ebca6b) >>> 0;
+    h = imul(h, 0x85ebca6b) >>> 0;
     h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35) >>> 0;
+    h = imul(h, 0xc2b2ae35) >>> 0;
     h ^= h >>> 16;
   }
   return h >>> 0;
@@ -45,13 +48,13 @@ export function makeRng(state: number): Rng {
   const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   return {
     next,
-    below: (n) => Math.floor(next() * n),
+    below: (n) => floor(next() * n),
     uniform: (lo, hi) => lo + (hi - lo) * next(),
     normal() {
       if (spare !== null) {
@@ -61,9 +64,9 @@ export function makeRng(state: number): Rng {
       }
       const u = 1 - next(); // (0, 1]
       const v = next();
-      const r = Math.sqrt(-2 * Math.log(u));
-      spare = r * Math.sin(2 * Math.PI * v);
-      return r * Math.cos(2 * Math.PI * v);
+      const r = sqrt(-2 * log(u));
+      spare = r * sin(2 * PI * v);
+      return r * cos(2 * PI * v);
     },
   };
 }

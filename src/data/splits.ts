@@ -133,12 +133,20 @@ export function imageHashes(images: Uint8Array, count = images.length / CIFAR_IM
   return out;
 }
 
+/** The SHA-1 of image `i` as a 20-character binary string: a cheaper Map key than hex. */
+function hashKey(images: Uint8Array, i: number): string {
+  return createHash('sha1')
+    .update(images.subarray(i * CIFAR_IMAGE_BYTES, (i + 1) * CIFAR_IMAGE_BYTES))
+    .digest()
+    .toString('latin1');
+}
+
 /**
  * Checks, by the SHA-1 of every image, that no image content appears in two of the given parts
  * (duplicates inside one part are allowed). Hashes the images afresh: an independent proof.
  */
 export function checkDisjoint(parts: readonly { name: string; images: Uint8Array; count: number }[]): DisjointCheck {
-  const hashes = parts.map((p) => imageHashes(p.images, p.count));
+  const hashes = parts.map((p) => Array.from({ length: p.count }, (_, i) => hashKey(p.images, i)));
   const sets = hashes.map((h) => new Set(h));
   const overlaps: DisjointCheck['overlaps'] = [];
   for (let a = 0; a < parts.length; a++) {
@@ -196,7 +204,7 @@ export function makeSplits(data: CifarDataset, options: SplitOptions = {}): Data
   });
   const labelAt = (i: number): number => files[fileOf[i]].labels[recordOf[i]];
   const hashes = new Array<string>(total);
-  for (let i = 0; i < total; i++) hashes[i] = imageHash(files[fileOf[i]].images, recordOf[i]);
+  for (let i = 0; i < total; i++) hashes[i] = hashKey(files[fileOf[i]].images, recordOf[i]);
 
   // Duplicates within the data.
   const byHash = new Map<string, number[]>();

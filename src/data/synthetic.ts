@@ -44,6 +44,9 @@ export interface SyntheticOptions {
   noise?: number;
 }
 
+// Module-level aliases: a global lookup of Math costs ~5x more per call inside jest's vm sandbox.
+const { sin, cos, sqrt, abs, max, exp, atan2, round, hypot, PI } = Math;
+
 const SIDE = CIFAR_SIDE;
 const PLANE = SIDE * SIDE;
 const sat = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
@@ -54,13 +57,13 @@ function renderMask(label: number, rng: Rng, mask: Float32Array): void {
   const cy = rng.uniform(10, 22);
   const jitter = rng.uniform(-0.15, 0.15);
   const period = rng.uniform(4.5, 7.5);
-  const phase = rng.uniform(0, 2 * Math.PI);
+  const phase = rng.uniform(0, 2 * PI);
   const sharp = rng.uniform(0.6, 2.5);
-  const w = 2 * Math.PI;
-  const angles = [0, Math.PI / 2, Math.PI / 4, (3 * Math.PI) / 4];
+  const w = 2 * PI;
+  const angles = [0, PI / 2, PI / 4, (3 * PI) / 4];
   const theta = (label < 4 ? angles[label] : 0) + jitter;
-  const cos = Math.cos(theta);
-  const sin = Math.sin(theta);
+  const cosT = cos(theta);
+  const sinT = sin(theta);
   const radius = rng.uniform(5, 10); // disc
   const armWidth = rng.uniform(1.2, 2.5); // cross
   const armLength = rng.uniform(7, 13);
@@ -72,40 +75,40 @@ function renderMask(label: number, rng: Rng, mask: Float32Array): void {
     for (let col = 0; col < SIDE; col++) {
       const x = col + 0.5 - cx;
       const y = row + 0.5 - cy;
-      const u = x * cos + y * sin;
-      const v = -x * sin + y * cos;
-      const r = Math.sqrt(x * x + y * y);
+      const u = x * cosT + y * sinT;
+      const v = -x * sinT + y * cosT;
+      const r = sqrt(x * x + y * y);
       let m: number;
       switch (label) {
         case 0:
         case 1:
         case 2:
         case 3:
-          m = sat(0.5 + sharp * Math.sin((w * u) / period + phase));
+          m = sat(0.5 + sharp * sin((w * u) / period + phase));
           break;
         case 4:
-          m = sat(0.5 + 2 * sharp * Math.sin((w * u) / period + phase) * Math.sin((w * v) / period));
+          m = sat(0.5 + 2 * sharp * sin((w * u) / period + phase) * sin((w * v) / period));
           break;
         case 5:
-          m = sat(0.5 + sharp * Math.sin((w * r) / period + phase));
+          m = sat(0.5 + sharp * sin((w * r) / period + phase));
           break;
         case 6:
           m = sat(0.5 + radius - r);
           break;
         case 7:
-          m = Math.max(
-            sat(0.5 + armWidth - Math.abs(u)) * sat(0.5 + armLength - Math.abs(v)),
-            sat(0.5 + armWidth - Math.abs(v)) * sat(0.5 + armLength - Math.abs(u)),
+          m = max(
+            sat(0.5 + armWidth - abs(u)) * sat(0.5 + armLength - abs(v)),
+            sat(0.5 + armWidth - abs(v)) * sat(0.5 + armLength - abs(u)),
           );
           break;
         case 8: {
           const du = ((((u + phase) % lattice) + lattice) % lattice) - lattice / 2;
           const dv = ((((v + phase) % lattice) + lattice) % lattice) - lattice / 2;
-          m = Math.exp(-(du * du + dv * dv) / (2 * dotSigma * dotSigma));
+          m = exp(-(du * du + dv * dv) / (2 * dotSigma * dotSigma));
           break;
         }
         default:
-          m = sat(0.5 + 2 * Math.sin(spokes * Math.atan2(v, u) + phase)) * sat(0.5 + starRadius - r) * sat(r - 1);
+          m = sat(0.5 + 2 * sin(spokes * atan2(v, u) + phase)) * sat(0.5 + starRadius - r) * sat(r - 1);
       }
       mask[row * SIDE + col] = m;
     }
@@ -120,7 +123,7 @@ function renderImage(label: number, rng: Rng, noise: number, mask: Float32Array,
   let fg = bg;
   for (let tries = 0; tries < 32; tries++) {
     fg = [rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)];
-    if (Math.hypot(fg[0] - bg[0], fg[1] - bg[1], fg[2] - bg[2]) >= 100) break;
+    if (hypot(fg[0] - bg[0], fg[1] - bg[1], fg[2] - bg[2]) >= 100) break;
   }
   const brightness = rng.uniform(0.7, 1.15);
   const gx = rng.uniform(-1.5, 1.5);
@@ -135,7 +138,7 @@ function renderImage(label: number, rng: Rng, noise: number, mask: Float32Array,
       const col = p - row * SIDE;
       const light = gx * (col - 15.5) + gy * (row - 15.5);
       const value = brightness * (b + d * mask[p]) + light + sigma * rng.normal();
-      out[base + p] = value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
+      out[base + p] = value <= 0 ? 0 : value >= 255 ? 255 : round(value);
     }
   }
 }
