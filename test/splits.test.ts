@@ -2,10 +2,15 @@
 // reported and removed from validation/test, the paper's pooled split without duplicated rows,
 // the held-out test file when test_batch.bin is absent, and `limit`.
 import { createHash } from 'crypto';
-import { CifarDataset } from '../src/data/cifar';
+import path from 'path';
+import { CifarDataset, DatasetError } from '../src/data/cifar';
+import { prepareData } from '../src/data/prepare';
 import { DataSplits, SplitPart, checkDisjoint, makeSplits } from '../src/data/splits';
 import { seededPermutation } from '../src/data/random';
-import { generateSynthetic } from '../src/data/synthetic';
+import { generateSynthetic, writeSynthetic } from '../src/data/synthetic';
+import { removeTmpDirs, tmpDir } from './helpers/data';
+
+afterAll(removeTmpDirs);
 
 const PER_FILE = 100;
 
@@ -232,5 +237,27 @@ describe('paper split', () => {
     expect(check.disjoint).toBe(false);
     expect(check.overlaps).toEqual([{ a: 'train', b: 'validation', count: expect.any(Number) }]);
     expect(check.overlaps[0].count).toBeGreaterThan(0);
+  });
+});
+
+describe('prepareData', () => {
+  test('synthetic: generated in memory and split with the same seed', async () => {
+    const p = await prepareData({ dataset: 'synthetic', seed: 3, synthetic: { trainPerFile: 50, testCount: 20 }, validation: 30 });
+    expect([p.train.count, p.validation.count, p.test!.count]).toEqual([220, 30, 20]);
+    expect(p.classNames[0]).toBe('vertical-stripes');
+    expect(p.description.split('\n')[0]).toBe('data: synthetic(seed=3, trainPerFile=50, testCount=20, noise=0.08)');
+    const again = await prepareData({ dataset: 'synthetic', seed: 3, synthetic: { trainPerFile: 50, testCount: 20 }, validation: 30 });
+    expect(Buffer.compare(again.validation.images, p.validation.images)).toBe(0);
+  });
+
+  test('cifar10: read from the data folder, or the error that says how to get it', async () => {
+    const dataDir = tmpDir();
+    writeSynthetic(path.join(dataDir, 'cifar-10-batches-bin'), { trainPerFile: 30, testCount: 0 });
+    const p = await prepareData({ dataDir, recordsPerFile: null, mode: 'paper', seed: 1 });
+    expect([p.train.count, p.validation.count, p.test]).toEqual([120, 30, null]);
+    expect(p.description).toContain(`data: ${path.join(dataDir, 'cifar-10-batches-bin')}`);
+    await expect(prepareData({ dataDir: path.join(dataDir, 'empty') })).rejects.toThrow(DatasetError);
+    await expect(prepareData({ dataDir: path.join(dataDir, 'empty') })).rejects.toThrow('npx wsr-native download');
+    await expect(prepareData({ dataset: 'mnist' as never })).rejects.toThrow(RangeError);
   });
 });

@@ -388,7 +388,7 @@ export async function readCifarArchive(archive: string, options: ReadOptions = {
   };
 }
 
-/** The error for members missing from an archive, listing what it holds. */
+/** The error for members missing from an archive, listing what it holds. @internal */
 export function missingMembers(archive: string, missing: string[], entries: TarEntry[]): DatasetError {
   const names = entries.map((e) => e.name);
   const shown = names.slice(0, 12).join(', ');
@@ -406,6 +406,7 @@ const MEMBER = new RegExp(`^${CIFAR_FOLDER}/(data_batch_[1-5]\\.bin|test_batch\\
  * Streams through a CIFAR-10 archive, validating each wanted member and handing it to `onMember`
  * (`parsed` is null for batches.meta.txt). Resolves to every member seen. Internal to the
  * reader and the downloader.
+ * @internal
  */
 export async function scanCifarArchive(
   file: string,

@@ -50,3 +50,5 @@ export type {
 } from './splits';
 export { SYNTHETIC_CLASS_NAMES, generateSynthetic, writeSynthetic } from './synthetic';
 export type { SyntheticOptions } from './synthetic';
+export { prepareData } from './prepare';
+export type { DatasetName, PrepareOptions, PreparedData } from './prepare';
