@@ -38,6 +38,8 @@ interface Behaviour {
   body?: Buffer;
   /** Answer with this status and no body. */
   status?: number;
+  /** Send this many bytes of the body, then nothing more (the connection stays open). */
+  stallAt?: number;
 }
 
 interface Served {
@@ -85,6 +87,10 @@ async function serve(): Promise<Served> {
       return;
     }
     res.writeHead(200, { 'Content-Length': body.length, 'Accept-Ranges': behaviour.ignoreRange ? 'none' : 'bytes' });
+    if (behaviour.stallAt !== undefined) {
+      res.write(body.subarray(0, behaviour.stallAt));
+      return;
+    }
     if (behaviour.cutFirstAt !== undefined && requests.length === 1) {
       const { cutFirstAt, partFile } = behaviour;
       const deadline = Date.now() + 20_000;
@@ -258,6 +264,16 @@ describe('downloadCifar', () => {
     expect(result.bytesFetched).toBe(archiveBytes.length); // the whole file again
     expectMonotonic(calls, archiveBytes.length);
     expectUnpacked(result.dir);
+  });
+
+  test('a stalled connection times out, keeping what arrived', async () => {
+    const dataDir = tmpDir();
+    server.set({ stallAt: 1000 });
+    const error = await rejection(downloadCifar(options(dataDir, { retries: 0, timeoutMs: 300 })));
+    expect((error as DownloadError).code).toBe('TIMEOUT');
+    expect((error as DownloadError).retryable).toBe(true);
+    expect(error.message).toContain('no data for 0.3 s');
+    expect(fs.statSync(path.join(dataDir, 'cifar-10-binary.tar.gz.part')).size).toBeLessThanOrEqual(1000);
   });
 
   test('a complete .part file is finished with a 416 answer and no data', async () => {

@@ -121,21 +121,29 @@ interface Fetch {
   fetched: number;
 }
 
-function request(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<http.IncomingMessage> {
+/** Set when a connection was closed for being idle too long (the error then seen is a reset). */
+interface Idle {
+  timedOut: boolean;
+  timeoutMs: number;
+}
+
+function request(url: URL, headers: Record<string, string>, idle: Idle): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const get = url.protocol === 'https:' ? https.get : http.get;
     const req = get(url, { headers }, resolve);
-    req.setTimeout(timeoutMs, () => {
-      req.destroy(new DownloadError('TIMEOUT', url.href, `${url.href}: no data for ${timeoutMs / 1000} s`, true));
+    req.setTimeout(idle.timeoutMs, () => {
+      idle.timedOut = true;
+      req.destroy();
     });
     req.on('error', reject);
   });
 }
 
-function networkError(error: unknown, url: string, received: number, total: number | null): DownloadError {
+function networkError(error: unknown, url: string, received: number, total: number | null, idle: Idle): DownloadError {
   if (error instanceof DownloadError) return error;
   const e = error as NodeJS.ErrnoException;
   const at = total !== null ? ` after ${received.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} bytes` : '';
+  if (idle.timedOut) return new DownloadError('TIMEOUT', url, `${url}: no data for ${idle.timeoutMs / 1000} s${at}`, true);
   return new DownloadError('NETWORK', url, `${url}: ${e.code ?? e.message}${at}`, true);
 }
 
@@ -145,13 +153,14 @@ async function fetchOnce(f: Fetch): Promise<{ total: number; resumedFrom: number
   const resumedFrom = offset;
   let url = new URL(f.url);
   let res: http.IncomingMessage;
+  const idle: Idle = { timedOut: false, timeoutMs: f.timeoutMs };
   for (let redirects = 0; ; redirects++) {
     const headers: Record<string, string> = { 'User-Agent': 'wsr-native', 'Accept-Encoding': 'identity' };
     if (offset > 0) headers.Range = `bytes=${offset}-`;
     try {
-      res = await request(url, headers, f.timeoutMs);
+      res = await request(url, headers, idle);
     } catch (error) {
-      throw networkError(error, url.href, offset, null);
+      throw networkError(error, url.href, offset, null, idle);
     }
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && res.headers.location) {
@@ -215,7 +224,7 @@ async function fetchOnce(f: Fetch): Promise<{ total: number; resumedFrom: number
       f.report(position, total);
     }
   } catch (error) {
-    throw networkError(error, url.href, position, total);
+    throw networkError(error, url.href, position, total, idle);
   } finally {
     await handle.close();
   }
