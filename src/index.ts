@@ -14,6 +14,16 @@ export {
 export type { DeviceInfo, DeviceName } from './device';
 
 export { resolvePadding, resolveStride, outputSize } from './ops/geometry';
+export {
+  conv2d,
+  conv2dBackward,
+  conv2dForwardInto,
+  conv2dBackwardInputInto,
+  conv2dBackwardWeightInto,
+  conv2dOutputShape,
+  conv2dGeometry,
+} from './ops/conv';
+export type { Conv2dOptions, Conv2dStride, Conv2dPadding, Conv2dGeometry, Conv2dGradients } from './ops/conv';
 export type { Padding, Padding2d, Stride } from './ops/geometry';
 export {
   local2d,
@@ -45,3 +55,8 @@ export {
 export type { LocalDistance } from './ops/distance';
 /** Data augmentation and the robustness perturbations (noise, edge noise, translation, rotation, swap). */
 export * as augment from './ops/augment';
+/** Run reports: metrics CSV/JSONL, SVG/PNG figures, summary tables. */
+export * from './report';
+export { writeFileAtomic, writeJsonAtomic } from './util/atomic';
+/** CIFAR-10: reading, validation, download, leak-free splits and a synthetic stand-in. */
+export * from './data';
