@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Times CIFAR-10-sized training epochs of the CNN and the FCN through the real training loop
+// (`wsr-native train`), on a synthetic dataset written in the official binary layout (the GPU
+// machine has no network and the real data is too large to carry). Runs the paper's two phases
+// for one epoch each (CNN, then the continued CNN and the converted FCN), once with the robustness
+// evaluations and once without (--no-robustness), and reads each epoch's wall time from the run
+// folder's metrics.jsonl. Writes a JSON object to --out; exits 0 with {"skipped": why} when the
+// compiled CLI has no train command yet.
+// Usage: node bench/gpu/epoch.js --out epoch.json [--device cuda] [--train-per-file 10000]
+//        [--validation 5000] [--timeout-s 240]
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const root = path.join(__dirname, '..', '..');
+const cli = path.join(root, 'dist', 'cli.js');
+
+function parseArgs(argv) {
+  const args = { out: null, device: 'cuda', trainPerFile: 10000, validation: 5000, timeoutS: 240 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const [flag, value] = [argv[i], argv[i + 1]];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--out') args.out = value;
+    else if (flag === '--device') args.device = value;
+    else if (flag === '--train-per-file') args.trainPerFile = Number(value);
+    else if (flag === '--validation') args.validation = Number(value);
+    else if (flag === '--timeout-s') args.timeoutS = Number(value);
+    else throw new Error(`unknown flag ${flag}`);
+  }
+  if (!args.out) throw new Error('--out is required');
+  return args;
+}
+
+function write(file, result) {
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  process.stderr.write(`epoch: ${JSON.stringify(result)}\n`);
+}
+
+function trainCommandMissing() {
+  if (!fs.existsSync(cli)) return 'dist/cli.js is missing (compile the TypeScript first)';
+  const help = spawnSync(process.execPath, [cli, 'train', '--help'], { encoding: 'utf8' });
+  if (help.status !== 0 || !help.stdout.includes('--data-dir')) return 'the compiled CLI has no train command yet';
+  return null;
+}
+
+function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const missing = trainCommandMissing();
+  if (missing) return write(args.out, { skipped: missing });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wsr-epoch-'));
+  const dataDir = path.join(work, 'data');
+  // eslint-disable-next-line global-require
+  const { writeSynthetic } = require(path.join(root, 'dist', 'data'));
+  writeSynthetic(path.join(dataDir, 'cifar-10-batches-bin'), { trainPerFile: args.trainPerFile, testCount: 1000 });
+  const trainImages = 5 * args.trainPerFile - args.validation;
+  const result = { device: args.device, train_images: trainImages, validation_images: args.validation, runs: {} };
+  const started = Date.now();
+  for (const robustness of [true, false]) {
+    const name = robustness ? 'with_robustness' : 'without_robustness';
+    const out = path.join(work, name);
+    const flags = [
+      cli, 'train', '--dataset', 'cifar10', '--data-dir', dataDir, '--cnn-epochs', '1', '--fcn-epochs', '1',
+      '--validation', String(args.validation), '--device', args.device, '--out', out, '--no-png',
+      ...(robustness ? [] : ['--no-robustness']),
+    ];
+    const left = args.timeoutS * 1000 - (Date.now() - started);
+    if (left < 5000) {
+      result.runs[name] = { skipped: 'out of time' };
+      continue;
+    }
+    const run = spawnSync(process.execPath, flags, { stdio: ['ignore', 'inherit', 'inherit'], timeout: left });
+    const jsonl = path.join(out, 'metrics.jsonl');
+    if (run.status !== 0 || !fs.existsSync(jsonl)) {
+      result.runs[name] = { failed: `exit ${run.status}${run.signal ? ` (${run.signal})` : ''}` };
+      continue;
+    }
+    const records = fs.readFileSync(jsonl, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const seconds = (model) => records.filter((r) => r.model === model).map((r) => r.seconds);
+    const scale = 45000 / trainImages;
+    const cnn = seconds('cnn');
+    const fcn = seconds('fcn');
+    result.runs[name] = {
+      cnn_seconds: cnn,
+      fcn_seconds: fcn,
+      // Per 45,000 training images (the real CIFAR-10 epoch), scaled linearly when fewer were used.
+      cnn_epoch_s: cnn.length ? Math.min(...cnn) * scale : null,
+      fcn_epoch_s: fcn.length ? Math.min(...fcn) * scale : null,
+    };
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+  return write(args.out, result);
+}
+
+try {
+  main();
+} catch (error) {
+  process.stderr.write(`epoch: ${error.stack || error}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# The GPU bench in one run, on a machine with CUDA, CMake and PyTorch but no Node.js and no network
+# (prepare with bench/gpu/prepare.sh on the development machine first; it prints the call to make).
+#   1. kernel check: every CUDA kernel against its CPU twin on fresh random inputs (wsr_kernel_check)
+#   2. compute-sanitizer memcheck and racecheck on a short run of the kernel check
+#   3. the jest CPU-vs-CUDA parity suites, with the carried Node.js
+#   4. `wsr-native bench --device cuda --json`: every kernel and whole training steps
+#   5. bench/gpu/torch_bench.py: cuDNN conv, unfold LC, dense, optimizers, steps, peak memory, and
+#      the device's measured ceilings (copy bandwidth, fp32 matmul)
+#   6. bench/gpu/epoch.js: CIFAR-10-sized epochs of the CNN and FCN through the training loop
+#   7. bench/gpu/summarize.py: each kernel next to PyTorch and its floor, the targets; printed last
+# Each step runs under its own time limit and the whole run's budget (WSR_BENCH_BUDGET_S, default
+# 440 s: the run must end within 8 minutes); a failing step does not stop the others. Output goes
+# to $OUT (at most 8 files, flat): run.log, kernel_check.log, sanitizer.log, jest.log, bench.json,
+# torch.json, epoch.json, summary.md.
+# Without a GPU (the development machine) it says so and runs the CPU parts, quickly.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
+ROOT=$PWD
+SELF="$ROOT/bench/gpu/run.sh"
+
+# ---------------------------------------------------------------------------------------------
+# Steps (each runs as `run.sh --step NAME` under timeout, with the environment set up below).
+
+step_build() {
+  # Only when the carried build is missing: build here (nvcc and CMake are on the GPU machine).
+  if [[ $WSR_GPU == 1 ]]; then export WSR_CUDA=ON WSR_CUDA_ARCHS=${WSR_CUDA_ARCHS:-90-real}; else export WSR_CUDA=OFF; fi
+  [[ -f build/Release/wsr_native.node ]] || node binding/build.js || return 1
+  [[ -x build/wsr_kernel_check ]] || node binding/build.js --kernel-check || return 1
+  [[ -f dist/bench/main.js ]] || node node_modules/typescript/bin/tsc -p tsconfig.build.json
+}
+
+step_kernel_check() {
+  local reps=5
+  [[ $WSR_GPU == 1 ]] || reps=1
+  ./build/wsr_kernel_check --reps "$reps" 2>&1 | tee "$OUT/kernel_check.log"
+}
+
+step_sanitizer() {
+  local sanitizer
+  sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null) || {
+    echo "compute-sanitizer not found"
+    return 1
+  }
+  local rc=0 tool filter
+  {
+    # memcheck over every check (one repetition); racecheck over the kernels that share memory.
+    echo "== memcheck: all checks, --reps 1"
+    timeout -k 5 "${WSR_MEMCHECK_S:-40}" "$sanitizer" --tool memcheck --error-exitcode 3 \
+      ./build/wsr_kernel_check --reps 1 || rc=$?
+    for filter in conv2d local_ dense softmax distance; do
+      echo "== racecheck: --filter $filter --reps 1"
+      timeout -k 5 "${WSR_RACECHECK_S:-8}" "$sanitizer" --tool racecheck --racecheck-report hazard --error-exitcode 3 \
+        ./build/wsr_kernel_check --reps 1 --filter "$filter" || rc=$?
+    done
+  } 2>&1 | tee "$OUT/sanitizer.log"
+  # 124: a sanitizer run hit its limit (slow under instrumentation): partial, not a finding.
+  grep -E "ERROR SUMMARY|RACECHECK SUMMARY|checks run" "$OUT/sanitizer.log"
+  return "$rc"
+}
+
+step_jest() {
+  local files
+  if [[ $WSR_GPU == 1 ]]; then
+    # Every suite with CPU-vs-CUDA parity tests (describeCuda / testDevices).
+    files=$(grep -lE "describeCuda|testDevices" test/*.test.ts | tr '\n' ' ')
+  else
+    files="test/bench.test.ts test/dense.test.ts"
+  fi
+  echo "suites: $files"
+  # shellcheck disable=SC2086
+  node node_modules/jest/bin/jest.js --ci --colors=false $files 2>&1 | tee "$OUT/jest.log"
+}
+
+step_bench() {
+  if [[ $WSR_GPU == 1 ]]; then
+    node dist/bench/main.js --device cuda --json --repeats 20 --warmup 3 >"$OUT/bench.json"
+  else
+    node dist/bench/main.js --device cpu --json --batch 1 --repeats 2 --warmup 1 --no-baselines >"$OUT/bench.json"
+  fi
+}
+
+step_torch() {
+  python3 -c 'import torch' 2>/dev/null || {
+    echo "PyTorch is not importable here: no PyTorch yardsticks"
+    return 1
+  }
+  if [[ $WSR_GPU == 1 ]]; then
+    PYTHONUNBUFFERED=1 python3 bench/gpu/torch_bench.py --out "$OUT/torch.json" --repeats 20
+  else
+    PYTHONUNBUFFERED=1 python3 bench/gpu/torch_bench.py --out "$OUT/torch.json" --device cpu --quick
+  fi
+}
+
+step_epoch() {
+  if [[ $WSR_GPU == 1 ]]; then
+    node bench/gpu/epoch.js --out "$OUT/epoch.json" --device cuda --timeout-s "$STEP_S"
+  else
+    node bench/gpu/epoch.js --out "$OUT/epoch.json" --device cpu --train-per-file 300 --validation 500 --timeout-s "$STEP_S"
+  fi
+}
+
+step_summary() {
+  python3 bench/gpu/summarize.py --ours "$OUT/bench.json" --torch "$OUT/torch.json" --epoch "$OUT/epoch.json" \
+    --out "$OUT/summary.md" --batch "$([[ $WSR_GPU == 1 ]] && echo 128 || echo 1)"
+}
+
+if [[ ${1:-} == --step ]]; then
+  "step_$2"
+  exit $?
+fi
+
+# ---------------------------------------------------------------------------------------------
+# The run: environment, then each step under its limit, then the status and the summary.
+
+main() {
+  local started budget
+  started=$(date +%s)
+  budget=${WSR_BENCH_BUDGET_S:-440}
+  echo "== wsr-native GPU bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), output in $OUT"
+
+  if nvidia-smi -L >/dev/null 2>&1; then
+    export WSR_GPU=1
+    nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv
+  else
+    export WSR_GPU=0
+    echo "NO GPU on this machine (nvidia-smi finds none): degraded mode, CPU parts only, quick settings"
+  fi
+
+  if ! command -v node >/dev/null 2>&1; then
+    if [[ -s .device/node.xz ]]; then
+      mkdir -p /tmp/wsr-node && xz -dc .device/node.xz >/tmp/wsr-node/node && chmod +x /tmp/wsr-node/node
+      export PATH=/tmp/wsr-node:$PATH
+    else
+      echo "no Node.js and no .device/node.xz: run bench/gpu/prepare.sh first"
+    fi
+  fi
+  if [[ ! -f node_modules/jest/package.json && -s .device/node_modules.tar.xz ]]; then
+    [[ -L node_modules ]] && rm -f node_modules
+    tar -xJf .device/node_modules.tar.xz || echo "unpacking node_modules failed"
+  fi
+  echo "node $(node --version 2>/dev/null || echo missing), $(python3 -c 'import torch; print("torch", torch.__version__)' 2>/dev/null || echo 'no torch'), $(nvcc --version 2>/dev/null | tail -1 || echo 'no nvcc')"
+  node -e "const b=require('node-gyp-build')('.').buildInfo(); console.log('addon: CUDA compiled in:', b.cuda)" 2>&1 || true
+
+  local -a status=()
+  run_step() {
+    local name=$1 limit=$2 left t s rc
+    left=$((budget - ($(date +%s) - started)))
+    t=$((limit < left ? limit : left))
+    if ((t < 5)); then
+      status+=("$(printf '%-13s skipped: the run budget is spent' "$name")")
+      return
+    fi
+    echo
+    echo "== $name (limit ${t} s)"
+    s=$(date +%s)
+    STEP_S=$t timeout -k 10 "$t" bash "$SELF" --step "$name"
+    rc=$?
+    local took=$(($(date +%s) - s))
+    case $rc in
+      0) status+=("$(printf '%-13s ok (%d s)' "$name" "$took")") ;;
+      124 | 137) status+=("$(printf '%-13s TIMED OUT after %d s (partial output kept)' "$name" "$took")") ;;
+      *) status+=("$(printf '%-13s FAILED: exit %d after %d s (see run.log)' "$name" "$rc" "$took")") ;;
+    esac
+  }
+
+  if [[ ! -f build/Release/wsr_native.node || ! -x build/wsr_kernel_check || ! -f dist/bench/main.js ]]; then
+    run_step build 240
+  fi
+  run_step kernel_check 45
+  if [[ $WSR_GPU == 1 ]]; then run_step sanitizer 60; else status+=("sanitizer     skipped: no GPU"); fi
+  run_step jest 90
+  run_step bench 90
+  run_step torch 90
+  run_step epoch 60
+  budget=$((budget + 15)) # the summary always gets its few seconds
+  echo
+  echo "== steps"
+  printf '%s\n' "${status[@]}"
+  echo "== steps done in $(($(date +%s) - started)) s; output in $OUT"
+  echo
+  run_step summary 15
+}
+
+if [[ -z ${OUT:-} ]]; then # a local run: a fresh folder of its own
+  OUT=${TMPDIR:-/tmp}/wsr-bench-out
+  rm -rf "$OUT"
+fi
+mkdir -p "$OUT"
+export OUT
+main 2>&1 | tee "$OUT/run.log"
+exit "${PIPESTATUS[0]}"
