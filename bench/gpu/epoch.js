@@ -4,8 +4,8 @@
 // machine has no network and the real data is too large to carry). Runs the paper's two phases
 // for one epoch each (CNN, then the continued CNN and the converted FCN), once with the robustness
 // evaluations and once without (--no-robustness), and reads each epoch's wall time from the run
-// folder's metrics.jsonl. Writes a JSON object to --out; exits 0 with {"skipped": why} when the
-// compiled CLI has no train command yet.
+// folder's metrics.jsonl. Writes a JSON object to --out; writes {"skipped": why} and exits 75
+// when the compiled CLI has no train command yet.
 // Usage: node bench/gpu/epoch.js --out epoch.json [--device cuda] [--train-per-file 10000]
 //        [--validation 5000] [--timeout-s 240]
 'use strict';
@@ -48,7 +48,10 @@ function trainCommandMissing() {
 function main() {
   const args = parseArgs(process.argv.slice(2));
   const missing = trainCommandMissing();
-  if (missing) return write(args.out, { skipped: missing });
+  if (missing) {
+    process.exitCode = 75;
+    return write(args.out, { skipped: missing });
+  }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wsr-epoch-'));
   const dataDir = path.join(work, 'data');
   // eslint-disable-next-line global-require

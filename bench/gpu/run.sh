@@ -18,6 +18,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
 ROOT=$PWD
 SELF="$ROOT/bench/gpu/run.sh"
+SKIPPED=75 # a step's exit status for "could not run here" (it prints why)
 
 # ---------------------------------------------------------------------------------------------
 # Steps (each runs as `run.sh --step NAME` under timeout, with the environment set up below).
@@ -40,7 +41,7 @@ step_sanitizer() {
   local sanitizer
   sanitizer=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null) || {
     echo "compute-sanitizer not found"
-    return 1
+    return "$SKIPPED"
   }
   local rc=0 tool filter
   {
@@ -83,7 +84,7 @@ step_bench() {
 step_torch() {
   python3 -c 'import torch' 2>/dev/null || {
     echo "PyTorch is not importable here: no PyTorch yardsticks"
-    return 1
+    return "$SKIPPED"
   }
   if [[ $WSR_GPU == 1 ]]; then
     PYTHONUNBUFFERED=1 python3 bench/gpu/torch_bench.py --out "$OUT/torch.json" --repeats 20
@@ -159,6 +160,7 @@ main() {
     local took=$(($(date +%s) - s))
     case $rc in
       0) status+=("$(printf '%-13s ok (%d s)' "$name" "$took")") ;;
+      "$SKIPPED") status+=("$(printf '%-13s skipped (why: in run.log)' "$name")") ;;
       124 | 137) status+=("$(printf '%-13s TIMED OUT after %d s (partial output kept)' "$name" "$took")") ;;
       *) status+=("$(printf '%-13s FAILED: exit %d after %d s (see run.log)' "$name" "$rc" "$took")") ;;
     esac
