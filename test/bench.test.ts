@@ -17,6 +17,8 @@ import { Tensor } from '../src/tensor';
 import { local2d, local2dBackward } from '../src/ops/local';
 import type { Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import { expectClose } from './helpers/compare';
+import { targetsMarkdown } from '../src/bench/targets';
+import type { ResultRow } from '../src/bench/types';
 
 async function captureStdout(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -171,5 +173,37 @@ describe('the tfjs LC baseline computes what local2d computes', () => {
 
     for (const a of [tx, tw, tb, tdy, ty, tdx, tdw, tdb]) a.dispose();
     for (const a of [x, w, b, dy, y, grads.dx as Tensor, grads.dw, grads.db]) a.dispose();
+  });
+});
+
+describe('CPU targets from rows', () => {
+  const base = { device: 'cpu', layout: 'NCHW' as const, repeats: 3, gflops: null };
+  const r = (op: ResultRow['op'], shape: string, batch: number, impl: ResultRow['impl'], threads: number, ms: number, gflops: number | null = null): ResultRow => ({
+    ...base, op, shape, batch, impl, threads, ms, gflops,
+  });
+  test('speed-ups, GFLOP/s and the LC/conv ratio are judged against the targets', () => {
+    const rows: ResultRow[] = [
+      r('conv_forward', 'cifar.conv2', 128, 'wsr-native', 2, 10),
+      r('conv_forward', 'cifar.conv2', 128, 'wsr-native', 1, 20),
+      r('conv_forward', 'cifar.conv2', 128, 'tfjs-wasm', 1, 40),
+      r('conv_backward_input', 'cifar.conv2', 128, 'wsr-native', 2, 10, 131),
+      r('conv_backward_weight', 'cifar.conv2', 128, 'wsr-native', 2, 10, 79.9),
+      r('lc_forward', 'cifar.conv2', 128, 'wsr-native', 2, 15),
+      r('lc_backward_input', 'cifar.conv2', 128, 'wsr-native', 2, 15),
+      r('lc_backward_weight', 'cifar.conv2', 128, 'wsr-native', 2, 15),
+      r('train_step', 'cifar.cnn', 128, 'wsr-native', 2, 100),
+      r('train_step', 'cifar.cnn', 128, 'tfjs-cpu', 1, 20000),
+      r('eval_step', 'cifar.cnn', 128, 'wsr-native', 2, 32),
+    ];
+    const md = targetsMarkdown(rows, 128);
+    // 40 / 10 = 4× at 2 threads (≥ 3: met); 40 / 20 = 2× at 1 thread (≥ 1.5: met).
+    expect(md).toContain('| conv_forward | cifar.conv2 | 10.0 | 20.0 | 40.0 | 4.00× met | 2.00× met |');
+    expect(md).toContain('| cifar.conv2 | conv_backward_input | 10.0 | 131.0 | met |');
+    expect(md).toContain('| cifar.conv2 | conv_backward_weight | 10.0 | 79.9 | **missed** |');
+    // LC 45 ms against conv 30 ms: exactly 1.5×, met.
+    expect(md).toContain('| cifar.conv2 | 30.00 | 45.00 | 1.50× met |');
+    expect(md).toContain('| cifar.cnn | 128 | 100.0 | 20000.0 | 200.0× met |');
+    // 45000/128 × 0.1 s = 35.2 s; + 5000/128 × 0.032 s = 1.25 s; × 6 with robustness.
+    expect(md).toContain('| cifar.cnn | 35.2 s | 36.4 s | 42.7 s |');
   });
 });

@@ -1,11 +1,22 @@
 // `wsr-native bench`: micro-benchmarks of every kernel, and whole training steps, against the
 // TensorFlow.js baselines (recorded numbers: bench/RESULTS.md).
 import { Command } from 'commander';
+import { readFileSync } from 'fs';
 import { numThreads } from '../device';
 import { parseBenchOptions, RawBenchOptions } from './options';
 import { formatJson, formatTable, tableFooter } from './report';
 import { runBench } from './run';
-import { OPS } from './types';
+import { targetsMarkdown } from './targets';
+import { OPS, ResultRow } from './types';
+
+/** Rows of earlier `--json` runs, concatenated. */
+function readRows(files: string): ResultRow[] {
+  return files.split(',').flatMap((file) => {
+    const rows: unknown = JSON.parse(readFileSync(file.trim(), 'utf8'));
+    if (!Array.isArray(rows)) throw new Error(`bench: ${file} does not hold a JSON array of rows`);
+    return rows as ResultRow[];
+  });
+}
 
 export function registerBenchCommand(program: Command): Command {
   return program
@@ -22,9 +33,15 @@ export function registerBenchCommand(program: Command): Command {
     .option('--no-baselines', 'time wsr-native alone')
     .option('--slow-baselines', "also run tfjs-cpu cases predicted to take over 3 s a run")
     .option('--json', 'print a JSON array of {op, shape, batch, impl, device, threads, layout, ms, gflops, repeats, note?}')
-    .action(async (raw: RawBenchOptions) => {
+    .option('--from <files>', 'comma-separated JSON files of earlier --json runs: print them instead of timing')
+    .option('--targets', 'also print the CPU targets, judged met or missed, as markdown (see bench/RESULTS.md)')
+    .action(async (raw: RawBenchOptions & { from?: string; targets?: boolean }) => {
       const options = parseBenchOptions(raw, numThreads());
-      const rows = await runBench(options, { log: (line) => process.stderr.write(`${line}\n`) });
-      process.stdout.write(options.json ? formatJson(rows) : formatTable(rows) + tableFooter());
+      const rows = raw.from
+        ? readRows(raw.from)
+        : await runBench(options, { log: (line) => process.stderr.write(`${line}\n`) });
+      let text = options.json ? formatJson(rows) : formatTable(rows) + tableFooter();
+      if (raw.targets) text += `\n${targetsMarkdown(rows, Math.max(...options.batches))}`;
+      process.stdout.write(text);
     });
 }
