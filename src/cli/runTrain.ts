@@ -47,9 +47,12 @@ export async function runTrainCommand(io: CliIO, inv: TrainInvocation): Promise<
     return outcome.status === 'interrupted' ? EXIT.interrupted : EXIT.ok;
   } catch (error) {
     if (error instanceof NonFiniteLossError) {
+      const kept =
+        error.lastGoodEpoch > 0
+          ? `the checkpoint of epoch ${error.lastGoodEpoch}, the last good one, is kept in ${inv.runDir}/checkpoints`
+          : 'no epoch had completed, so there is no checkpoint';
       io.stderr.write(
-        `wsr-native: ${error.message}. The run stopped; its last good checkpoint (the epoch before) is kept in ${inv.runDir}/checkpoints. ` +
-          'Resuming would diverge again: start a new run with a smaller --lr.\n',
+        `wsr-native: ${error.message}. The run stopped; ${kept}. Resuming would diverge again: start a new run with a smaller --lr.\n`,
       );
       return EXIT.error;
     }

@@ -16,6 +16,9 @@ import { YieldPoint } from './yieldPoint';
 
 /** A model's loss became NaN or infinite: the run stops and keeps the last good checkpoint. */
 export class NonFiniteLossError extends Error {
+  /** The last completed epoch, whose checkpoint is kept (0: none); set by the run. */
+  lastGoodEpoch = 0;
+
   constructor(
     readonly model: ModelName,
     readonly epoch: number,

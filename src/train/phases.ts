@@ -30,7 +30,7 @@ export interface CnnPhaseResult {
   branchState: BranchState | null;
 }
 
-function newTrainer(ctx: RunContext, name: 'cnn' | 'fcn', cleanup: { dispose(): void }[]): ModelTrainer {
+function newTrainer(ctx: RunContext, name: 'cnn', cleanup: { dispose(): void }[]): ModelTrainer {
   const { settings } = ctx;
   const model = Sequential.create(networkByName('cifar10', name), { device: ctx.device, seed: settings.seed });
   const trainer = new ModelTrainer(name, model, makeOptimizer(settings), settings.patience);
@@ -130,9 +130,12 @@ function restoreBranches(ctx: RunContext, state: RunState, cleanup: { dispose():
   const { settings, paths } = ctx;
   if (!state.models.fcn || state.conversionEpoch === null) throw new Error(`${paths.state}: a branch state without the FCN`);
   const cnn = newTrainer(ctx, 'cnn', cleanup);
-  cnn.restore(paths, state.models.cnn, settings.patience);
-  const fcn = newTrainer(ctx, 'fcn', cleanup);
+  // The FCN's shell comes from converting the CNN (much cheaper than a fresh seeded initialisation);
+  // every parameter and tied kernel is then overwritten by its checkpoint.
+  const fcn = new ModelTrainer('fcn', cnn.model.toLocal(), makeOptimizer(settings), settings.patience);
+  cleanup.push(fcn);
   fcn.restore(paths, state.models.fcn, settings.patience);
+  cnn.restore(paths, state.models.cnn, settings.patience);
   return {
     cnn,
     fcn,

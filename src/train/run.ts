@@ -3,10 +3,10 @@
 import fs from 'fs';
 import { devices, numThreads, resolveDevice, setNumThreads } from '../device';
 import { packageRoot } from '../native';
-import { Sequential } from '../nn/model';
+import { specParameterCount } from '../nn/plan';
 import { networkByName } from '../nn/spec';
 import { formatSummaryTable, summarize } from '../report';
-import { RunContext } from './context';
+import { NonFiniteLossError, RunContext } from './context';
 import { RunData, loadRunData } from './data';
 import { DeviceSplit } from './deviceData';
 import { Evaluator } from './evaluate';
@@ -65,12 +65,7 @@ function newConfig(request: RunRequest, device: string, data: RunData): RunConfi
   const s = request.settings;
   const parameters = (form: 'cnn' | 'fcn'): { name: string; parameters: number } => {
     const spec = networkByName('cifar10', form);
-    const model = Sequential.create(spec, { device: 'cpu', seed: 0 });
-    try {
-      return { name: spec.name, parameters: model.parameterCount() };
-    } finally {
-      model.dispose();
-    }
+    return { name: spec.name, parameters: specParameterCount(spec) };
   };
   const preset = s.experiment !== null ? EXPERIMENT_PRESETS[s.experiment as 0 | 1 | 2 | 3] : null;
   return {
@@ -136,9 +131,11 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   const warn = (m: string): void => progress.line(`warning: ${m}`);
   if (settings.threads !== null) setNumThreads(settings.threads);
   const device = resolveDevice(settings.device);
+  const folderExisted = fs.existsSync(paths.dir);
   const lock = acquireRunLock(paths.dir);
   const cleanup: { dispose(): void }[] = [];
   let completedEpoch = 0;
+  let failed = true;
   try {
     if (lock.tookOverFrom !== null) warn(`took over the lock of process ${lock.tookOverFrom}, which is gone`);
     const data = await loadRunData(settings);
@@ -200,21 +197,42 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
       return false;
     };
     const cnnResult = await runCnnPhase(ctx, state, config, onEpochDone, cleanup);
-    if (cnnResult.stopped) return stopped(paths, completedEpoch, 'stopped', progress.line.bind(progress));
+    if (cnnResult.stopped) {
+      failed = false;
+      return stopped(paths, completedEpoch, 'stopped', progress.line.bind(progress));
+    }
     if (cnnResult.branchState) {
       const done = await runBranchPhase(ctx, cnnResult.branchState, onEpochDone);
-      if (done.stopped) return stopped(paths, completedEpoch, 'stopped', progress.line.bind(progress));
+      if (done.stopped) {
+        failed = false;
+        return stopped(paths, completedEpoch, 'stopped', progress.line.bind(progress));
+      }
     }
     metrics.rebuild();
     const summary = formatSummaryTable(summarize(metrics.records));
     progress.line(`finished: ${paths.dir}`);
+    failed = false;
     return { status: 'finished', runDir: paths.dir, completedEpoch, summary };
   } catch (error) {
-    if (error instanceof RunInterrupted) return stopped(paths, completedEpoch, 'interrupted', progress.line.bind(progress));
+    if (error instanceof RunInterrupted) {
+      failed = false;
+      return stopped(paths, completedEpoch, 'interrupted', progress.line.bind(progress));
+    }
+    if (error instanceof NonFiniteLossError) error.lastGoodEpoch = completedEpoch;
     throw error;
   } finally {
     for (const c of cleanup.reverse()) c.dispose();
     lock.release();
+    // A new run that failed before writing anything (missing data, say) leaves no empty folder behind.
+    if (failed && !folderExisted) removeIfEmpty(paths.dir);
+  }
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // Not empty (or already gone): keep it.
   }
 }
 
