@@ -58,3 +58,5 @@ export * as augment from './ops/augment';
 /** Run reports: metrics CSV/JSONL, SVG/PNG figures, summary tables. */
 export * from './report';
 export { writeFileAtomic, writeJsonAtomic } from './util/atomic';
+/** CIFAR-10: reading, validation, download, leak-free splits and a synthetic stand-in. */
+export * from './data';
