@@ -214,6 +214,28 @@ describe('a tiny two-phase run', () => {
   });
 });
 
+describe('experiment presets', () => {
+  test('`experiment 3` brings noise 0.5; a branch that ends stops while the other goes on', async () => {
+    const run = path.join(tmp, 'exp3');
+    const r = await child([
+      'experiment', '3', '--dataset', 'synthetic', '--limit', '128', '--validation', '64', '--cnn-epochs', '1',
+      '--fcn-epochs', '3', '--cnn-continue-epochs', '1', '--batch-size', '64', '--device', 'cpu', '--no-robustness',
+      '--no-png', '--out', run,
+    ]);
+    expect(r.stderr).not.toMatch(/wsr-native: /);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/experiment 3: CNN 1 epoch\(s\), then the CNN continued 1 and the FCN 3 \(early stopping patience 100\); noise σ 0\.5/);
+    const c = config(run);
+    expect(c.settings).toMatchObject({ experiment: 3, noise: 0.5, patience: 100, cnnEpochs: 1, fcnEpochs: 3, cnnContinueEpochs: 1 });
+    expect(c.experiment).toEqual({ id: 3, description: expect.stringMatching(/noise 50%/) });
+    const rs = records(run);
+    expect(rs.map((x) => `${x.epoch}${x.model}`)).toEqual(['1cnn', '1fcn', '2cnn', '2fcn', '3fcn', '4fcn']);
+    for (const x of rs) expect([x.aug_type, x.aug]).toEqual(['noise', 0.5]);
+    expect(Number.isNaN(rs[0].translation)).toBe(true); // --no-robustness
+    expect(rs.filter((x) => x.test_accuracy !== null).map((x) => `${x.epoch}${x.model}`)).toEqual(['1cnn', '2cnn', '4fcn']);
+  }, 120_000);
+});
+
 describe('stop and resume', () => {
   test('SIGINT stops a run cleanly; a second writer is refused; --resume ends with the uninterrupted metrics', async () => {
     const runB = path.join(tmp, 'b');

@@ -10,7 +10,8 @@ import { readCheckpoint, writeCheckpoint } from '../src/train/checkpoint';
 import { EarlyStopping } from '../src/train/earlyStopping';
 import { LOCK_FILE, RunLockedError, acquireRunLock } from '../src/train/lock';
 import { batchStream, derivedSeed, epochOrder, robustnessStream } from '../src/train/order';
-import { EXPERIMENT_PRESETS } from '../src/train/settings';
+import { BarProgress, LineProgress, formatDuration, progressFor } from '../src/train/progress';
+import { EXPERIMENT_PRESETS, describeSettings } from '../src/train/settings';
 
 let tmp: string;
 beforeAll(() => {
@@ -145,5 +146,59 @@ describe('settings from flags', () => {
       /--noise 0\.3 \(the run has noise = 0\.5\); --lr 1 \(the run has lr = 0\.0001\)/,
     );
     expect(() => resumeSettings('runs/x', saved, { out: 'runs/y' }, given(['out']))).toThrow(/--out runs\/y/);
+  });
+});
+
+describe('progress', () => {
+  const sink = (isTTY: boolean) => {
+    const out = { text: '', isTTY, columns: 100, write: (t: string) => (out.text += t) };
+    return out;
+  };
+
+  test('a terminal gets a bar redrawn in place with ETA and running loss, then the epoch line', () => {
+    const out = sink(true);
+    expect(progressFor(out)).toBeInstanceOf(BarProgress);
+    const bar = new BarProgress(out, 0, 0);
+    let reads = 0;
+    bar.epochStart('cnn epoch 1/2', 4);
+    for (let b = 1; b <= 4; b++) bar.batch(b, 4, () => (reads++, 2.5 - b / 10));
+    expect(reads).toBeGreaterThan(0);
+    expect(out.text).toMatch(/\rcnn epoch 1\/2 \[=+>? *\] +25% 1\/4 ETA \d+:\d\d loss 2\.4000\x1b\[K/);
+    expect(out.text).toMatch(/100% 4\/4 ETA 0:00 loss 2\.1000/);
+    bar.evaluating();
+    bar.epochEnd('cnn epoch 1/2  loss 2.1');
+    expect(out.text.endsWith('\r\x1b[Kcnn epoch 1/2  loss 2.1\n')).toBe(true);
+  });
+
+  test('the running loss (a device read) is read at most once per interval', () => {
+    const out = sink(true);
+    const bar = new BarProgress(out, 0, 60_000);
+    let reads = 0;
+    bar.epochStart('x', 100);
+    for (let b = 1; b <= 100; b++) bar.batch(b, 100, () => (reads++, 1));
+    expect(reads).toBe(1); // only the final batch
+  });
+
+  test('elsewhere one plain line per epoch, no bar', () => {
+    const out = sink(false);
+    const p = progressFor(out);
+    expect(p).toBeInstanceOf(LineProgress);
+    p.epochStart('cnn epoch 1/2', 4);
+    p.batch(1, 4, () => 1);
+    p.evaluating();
+    p.epochEnd('cnn epoch 1/2  loss 2.1');
+    p.line('finished');
+    expect(out.text).toBe('cnn epoch 1/2  loss 2.1\nfinished\n');
+  });
+
+  test('durations and the settings line', () => {
+    expect(formatDuration(5)).toBe('0:05');
+    expect(formatDuration(3725)).toBe('1:02:05');
+    expect(formatDuration(NaN)).toBe('--:--');
+    const s = settingsFromFlags({ device: 'cpu' }, EXPERIMENT_PRESETS[2], 2);
+    expect(describeSettings(s)).toBe(
+      'experiment 2: CNN 100 epoch(s), then the CNN continued 500 and the FCN 500 (early stopping patience 100); ' +
+        'noise σ 0.5; Adam lr 0.0001; batch 128; seed 0',
+    );
   });
 });

@@ -71,7 +71,7 @@ export class BarProgress implements Progress {
     this.out.write(`${text}\n`);
   }
 
-  epochStart(label: string): void {
+  epochStart(label: string, _batches: number): void {
     this.label = label;
     this.start = Date.now();
     this.lastDraw = 0;

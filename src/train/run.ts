@@ -16,7 +16,7 @@ import { derivedSeed } from './order';
 import { runBranchPhase, runCnnPhase } from './phases';
 import { ProgressStream, progressFor } from './progress';
 import { DeviceReport, RunConfig, RunPaths, readConfig, readRunState, runPaths, writeConfig } from './runFolder';
-import { EXPERIMENT_PRESETS, TrainSettings, checkSettings } from './settings';
+import { EXPERIMENT_PRESETS, TrainSettings, checkSettings, describeSettings } from './settings';
 import { RunInterrupted, StopRequest, YieldPoint } from './yieldPoint';
 
 /** What {@link runTraining} is asked to do. */
@@ -149,6 +149,8 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
     const dev = deviceReport(device);
     progress.line(`run folder: ${paths.dir}`);
     progress.line(`device: ${dev.name} (${dev.description}), ${numThreads()} CPU thread(s)`);
+    progress.line(describeSettings(settings));
+    progress.line(`data: ${data.report.source}`);
     progress.line(data.report.split.description);
     const metrics = new MetricsLog(paths, { png: request.png, warn });
     if (request.resume) {

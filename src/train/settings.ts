@@ -155,3 +155,15 @@ export function checkSettings(s: TrainSettings): void {
     throw new RangeError('validation sets the held-out count of the standard split; the paper split holds out 20% of the pooled images');
   }
 }
+
+/** The settings that shape the run, in one line for the log. */
+export function describeSettings(s: TrainSettings): string {
+  const aug = s.noise > 0 ? `noise σ ${s.noise}` : 'no augmentation';
+  const branches = s.fcnEpochs > 0 ? `, then the CNN continued ${s.cnnContinueEpochs} and the FCN ${s.fcnEpochs}` : ', no FCN phase';
+  const optimizer = s.optimizer === 'sgd' ? `SGD lr ${s.lr} momentum ${s.momentum}` : `Adam lr ${s.lr}`;
+  const preset = s.experiment !== null ? `experiment ${s.experiment}: ` : '';
+  return (
+    `${preset}CNN ${s.cnnEpochs} epoch(s)${branches} (early stopping patience ${s.patience}); ${aug}; ${optimizer}; ` +
+    `batch ${s.batchSize}; seed ${s.seed}${s.robustness ? '' : '; no robustness measures'}`
+  );
+}
