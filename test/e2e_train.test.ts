@@ -120,7 +120,10 @@ describe('a tiny two-phase run', () => {
       expect(fs.existsSync(path.join(runA, 'checkpoints', m.file))).toBe(true);
       expect(fs.existsSync(path.join(runA, 'checkpoints', m.bestFile!))).toBe(true);
     }
-    expect(fs.readdirSync(path.join(runA, 'checkpoints')).filter((f) => f.endsWith('.ckpt'))).toHaveLength(5);
+    // Older epochs' checkpoints are pruned: the current one of each model (here also its best) and cnn_phase.
+    expect(fs.readdirSync(path.join(runA, 'checkpoints')).filter((f) => f.endsWith('.ckpt')).sort()).toEqual(
+      ['cnn-e0004.ckpt', 'cnn_phase.ckpt', 'fcn-e0004.ckpt'],
+    );
     expect(fs.existsSync(path.join(runA, '.lock'))).toBe(false);
   });
 
@@ -194,13 +197,15 @@ describe('a tiny two-phase run', () => {
 
   test('checkpoints hold weights, optimizer state, counters and early-stopping state', () => {
     const state = JSON.parse(fs.readFileSync(path.join(runA, 'checkpoints', 'state.json'), 'utf8')) as RunState;
-    const fcn = readCheckpoint(path.join(runA, 'checkpoints', state.models.fcn!.file));
-    expect(fcn.meta).toMatchObject({ kind: 'model', model: 'fcn', epoch: 4, epochsInPhase: 2, finished: true });
+    // Skip the big arrays of the FCN: its meta and a few names are enough here.
+    const fcn = readCheckpoint(path.join(runA, 'checkpoints', state.models.fcn!.file), (name) => !name.startsWith('optimizer/') && name !== 'param/lc1.weight');
+    expect(fcn.meta).toMatchObject({ model: 'fcn', epoch: 4, epochsInPhase: 2, finished: true });
     expect(fcn.meta.optimizer).toEqual({ kind: 'adam', step: 16, parameters: 10 }); // 2 epochs × 8 batches
-    expect(fcn.tensors.get('param/lc1.weight')!.length).toBe(14 * 14 * 64 * 3 * 5 * 5);
-    expect(fcn.tensors.has('param/lc1.tied')).toBe(true);
-    expect(fcn.tensors.has('optimizer/m/9')).toBe(true);
+    expect(fcn.tensors.get('param/lc1.bias')!.length).toBe(14 * 14 * 64);
+    expect(fcn.tensors.get('param/lc1.tied')!.length).toBe(64 * 3 * 5 * 5);
     const phase = readCheckpoint(path.join(runA, 'checkpoints', 'cnn_phase.ckpt'));
+    expect(phase.tensors.get('optimizer/m/0')!.length).toBe(64 * 3 * 5 * 5);
+    expect(phase.tensors.get('optimizer/v/9')!.length).toBe(10);
     expect(phase.meta).toMatchObject({ model: 'cnn', epoch: 2 });
     expect(phase.meta.optimizer).toEqual({ kind: 'adam', step: 16, parameters: 10 });
   });

@@ -73,8 +73,11 @@ function readExactly(fd: number, length: number, position: number, file: string)
   return buffer;
 }
 
-/** Reads a checkpoint written by {@link writeCheckpoint}; throws an error naming the file when it is not one. */
-export function readCheckpoint<Meta = Record<string, unknown>>(file: string): Checkpoint<Meta> {
+/**
+ * Reads a checkpoint written by {@link writeCheckpoint}; throws an error naming the file when it is
+ * not one. With `select`, only the tensors it accepts are read (the others are skipped on disk).
+ */
+export function readCheckpoint<Meta = Record<string, unknown>>(file: string, select?: (name: string) => boolean): Checkpoint<Meta> {
   checkEndianness();
   const fd = openSync(file, 'r');
   try {
@@ -96,6 +99,7 @@ export function readCheckpoint<Meta = Record<string, unknown>>(file: string): Ch
     const dataStart = 12 + headerLength;
     const tensors = new Map<string, Float32Array>();
     for (const t of header.tensors) {
+      if (select && !select(t.name)) continue;
       if (dataStart + t.offset + t.length * 4 > size) throw new Error(`${file}: checkpoint is truncated (tensor ${t.name})`);
       const bytes = readExactly(fd, t.length * 4, dataStart + t.offset, file);
       const values = new Float32Array(t.length);

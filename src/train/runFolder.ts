@@ -94,7 +94,7 @@ export function readConfig(paths: RunPaths): RunConfig {
 export interface ModelState {
   /** Checkpoint of its weights and optimizer state after `epoch` (a file name in checkpoints/). */
   file: string;
-  /** Checkpoint of its best weights so far (a file name in checkpoints/), or null. */
+  /** The checkpoint of its best epoch so far (a file name in checkpoints/; its weights are the best ones), or null. */
   bestFile: string | null;
   /** The last epoch it trained (global numbering). */
   epoch: number;

@@ -15,7 +15,6 @@ const PARAM_PREFIX = 'param/';
 
 /** The meta of a model checkpoint. */
 export interface ModelCheckpointMeta {
-  kind: 'model' | 'best';
   model: ModelName;
   network: string;
   epoch: number;
@@ -23,7 +22,7 @@ export interface ModelCheckpointMeta {
   earlyStopping: EarlyStoppingState;
   finished: boolean;
   testAccuracy: number | null;
-  optimizer: OptimizerMeta | null;
+  optimizer: OptimizerMeta;
 }
 
 function epochTag(epoch: number): string {
@@ -103,32 +102,31 @@ export class ModelTrainer {
 
   /**
    * Writes the model's checkpoint for its current epoch (`<name>-e<epoch>.ckpt`: weights, optimizer
-   * state, counters) and, when the best weights changed, `<name>-best-e<epoch>.ckpt`. Returns its
-   * part of the run state; the files become current once the run state naming them is written.
+   * state, counters). The checkpoint of the best epoch doubles as the best-weights file (the run
+   * state names it, so it is kept until a better epoch comes). Returns the model's part of the run
+   * state; the files become current once the run state naming them is written.
    */
   save(paths: RunPaths): ModelState {
-    const meta = (kind: 'model' | 'best', optimizer: OptimizerMeta | null): ModelCheckpointMeta => ({
-      kind,
+    const meta = (optimizer: OptimizerMeta): ModelCheckpointMeta => ({
       model: this.name,
       network: this.model.spec.name,
-      epoch: kind === 'best' ? (this.early.bestEpoch ?? this.epoch) : this.epoch,
+      epoch: this.epoch,
       epochsInPhase: this.epochsInPhase,
       earlyStopping: this.early.state(),
       finished: this.finished,
       testAccuracy: this.testAccuracy,
       optimizer,
     });
-    if (this.bestDirty && this.bestWeights) {
-      const file = `${this.name}-best-e${epochTag(this.early.bestEpoch ?? this.epoch)}.ckpt`;
-      writeCheckpoint(path.join(paths.checkpoints, file), { meta: meta('best', null), tensors: prefixed(this.bestWeights) });
-      this.bestFile = file;
-      this.bestDirty = false;
-    }
     const opt = optimizerTensors(this.optimizer);
     const tensors = prefixed(this.model.state());
     for (const [k, v] of opt.tensors) tensors.set(k, v);
     const file = `${this.name}-e${epochTag(this.epoch)}.ckpt`;
-    writeCheckpoint(path.join(paths.checkpoints, file), { meta: meta('model', opt.meta), tensors });
+    writeCheckpoint(path.join(paths.checkpoints, file), { meta: meta(opt.meta), tensors });
+    // A new best is always the epoch just trained: its model checkpoint holds the best weights.
+    if (this.bestDirty) {
+      this.bestFile = file;
+      this.bestDirty = false;
+    }
     return this.state(file);
   }
 
@@ -154,7 +152,7 @@ export class ModelTrainer {
     const ckpt = readCheckpoint<ModelCheckpointMeta>(file);
     if (ckpt.meta.model !== this.name) throw new Error(`${file}: holds model ${ckpt.meta.model}, expected ${this.name}`);
     this.model.loadState(unprefixed(ckpt.tensors));
-    if (ckpt.meta.optimizer) loadOptimizerTensors(this.optimizer, ckpt.meta.optimizer, ckpt.tensors, file);
+    loadOptimizerTensors(this.optimizer, ckpt.meta.optimizer, ckpt.tensors, file);
     this.epoch = state.epoch;
     this.epochsInPhase = state.epochsInPhase;
     this.finished = state.finished;
@@ -162,7 +160,7 @@ export class ModelTrainer {
     this.early = new EarlyStopping(patience, state.earlyStopping);
     this.bestFile = state.bestFile;
     this.bestDirty = false;
-    this.bestWeights = state.bestFile ? unprefixed(readCheckpoint(path.join(paths.checkpoints, state.bestFile)).tensors) : null;
+    this.bestWeights = state.bestFile ? readWeights(path.join(paths.checkpoints, state.bestFile)) : null;
   }
 
   /** Frees the model, the optimizer state and the statistics tensor. */
@@ -179,6 +177,10 @@ function prefixed(state: Map<string, Float32Array>): Map<string, Float32Array> {
   return out;
 }
 
+function readWeights(file: string): Map<string, Float32Array> {
+  return unprefixed(readCheckpoint(file, (name) => name.startsWith(PARAM_PREFIX)).tensors);
+}
+
 function unprefixed(tensors: Map<string, Float32Array>): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const [k, v] of tensors) if (k.startsWith(PARAM_PREFIX)) out.set(k.slice(PARAM_PREFIX.length), v);
@@ -187,7 +189,7 @@ function unprefixed(tensors: Map<string, Float32Array>): Map<string, Float32Arra
 
 /** Reads the weights (only) of a model checkpoint, e.g. checkpoints/cnn_phase.ckpt. */
 export function readModelWeights(file: string): { meta: ModelCheckpointMeta; weights: Map<string, Float32Array> } {
-  const ckpt = readCheckpoint<ModelCheckpointMeta>(file);
+  const ckpt = readCheckpoint<ModelCheckpointMeta>(file, (name) => name.startsWith(PARAM_PREFIX));
   return { meta: ckpt.meta, weights: unprefixed(ckpt.tensors) };
 }
 
@@ -197,7 +199,6 @@ export function writePhaseCheckpoint(file: string, trainer: ModelTrainer): void 
   const tensors = prefixed(trainer.model.state());
   for (const [k, v] of opt.tensors) tensors.set(k, v);
   const meta: ModelCheckpointMeta = {
-    kind: 'model',
     model: trainer.name,
     network: trainer.model.spec.name,
     epoch: trainer.epoch,
