@@ -1,4 +1,4 @@
-// Public API of wsr-native.
+// Public API of wsr-native: tensors and devices, then the ops, each on the CPU or a CUDA GPU.
 export { Tensor } from './tensor';
 export type { DType, TensorOptions } from './tensor';
 export {
@@ -12,3 +12,51 @@ export {
   memoryStats,
 } from './device';
 export type { DeviceInfo, DeviceName } from './device';
+
+export { resolvePadding, resolveStride, outputSize } from './ops/geometry';
+export {
+  conv2d,
+  conv2dBackward,
+  conv2dForwardInto,
+  conv2dBackwardInputInto,
+  conv2dBackwardWeightInto,
+  conv2dOutputShape,
+  conv2dGeometry,
+} from './ops/conv';
+export type { Conv2dOptions, Conv2dStride, Conv2dPadding, Conv2dGeometry, Conv2dGradients } from './ops/conv';
+export type { Padding, Padding2d, Stride } from './ops/geometry';
+export {
+  local2d,
+  local2dBackward,
+  local2dForwardInto,
+  local2dBackwardInputInto,
+  local2dBackwardWeightInto,
+  local2dGeometry,
+  convToLocal,
+  localToConv,
+} from './ops/local';
+export type { Local2dOptions, Local2dGeometry, Local2dBackwardOptions } from './ops/local';
+export { dense, denseBackward } from './ops/dense';
+export type { DenseGradients, DenseBackwardOptions } from './ops/dense';
+export { relu, reluBackward, softmaxCrossEntropy, readLossStats, crossEntropyLoss } from './ops/activation';
+export type { SoftmaxCrossEntropyOptions, SoftmaxCrossEntropyResult, LossStats } from './ops/activation';
+export { fill, scale, axpy, sum, sumSquares, sumInto, sumSquaresInto } from './ops/elementwise';
+export { gatherBatch } from './ops/data';
+export type { GatherBatchOptions, Batch } from './ops/data';
+export { SGD, Adam, sgdUpdate, adamUpdate } from './ops/optim';
+export type { SGDOptions, AdamOptions, SGDState, AdamState, SGDHyperparameters, AdamHyperparameters } from './ops/optim';
+export {
+  localDistances,
+  localDistancesTensor,
+  referenceDistances,
+  referenceDistanceArrays,
+  PAPER_RADII,
+} from './ops/distance';
+export type { LocalDistance } from './ops/distance';
+/** Data augmentation and the robustness perturbations (noise, edge noise, translation, rotation, swap). */
+export * as augment from './ops/augment';
+/** Run reports: metrics CSV/JSONL, SVG/PNG figures, summary tables. */
+export * from './report';
+export { writeFileAtomic, writeJsonAtomic } from './util/atomic';
+/** CIFAR-10: reading, validation, download, leak-free splits and a synthetic stand-in. */
+export * from './data';

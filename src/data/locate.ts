@@ -1,0 +1,121 @@
+// Where the CIFAR-10 files live: the data folder, and finding the binary files (or the archive)
+// in it, with an error that says how to get them when they are not there.
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import {
+  CIFAR_ARCHIVE,
+  CIFAR_FOLDER,
+  CIFAR_META_FILE,
+  CIFAR_TEST_FILE,
+  CIFAR_TRAIN_FILES,
+  CifarDataset,
+  DatasetError,
+  ReadOptions,
+  readCifarArchive,
+  readCifarFolder,
+} from './cifar';
+
+/** The folder under the user cache folder that holds wsr-native's data. */
+export const CACHE_SUBFOLDER = 'wsr-native';
+
+function expandHome(p: string): string {
+  if (p === '~') return os.homedir();
+  if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2));
+  return p;
+}
+
+/**
+ * The data folder: `dataDir` when given (the CLI's --data-dir), else $WSR_DATA_DIR, else
+ * $XDG_CACHE_HOME/wsr-native (when XDG_CACHE_HOME is an absolute path), else
+ * ~/.cache/wsr-native. Always an absolute path; the folder need not exist.
+ */
+export function resolveDataDir(dataDir?: string | null, env: NodeJS.ProcessEnv = process.env): string {
+  if (dataDir) return path.resolve(expandHome(dataDir));
+  if (env.WSR_DATA_DIR) return path.resolve(expandHome(env.WSR_DATA_DIR));
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, CACHE_SUBFOLDER);
+  return path.join(os.homedir(), '.cache', CACHE_SUBFOLDER);
+}
+
+/** Where CIFAR-10 was found. */
+export interface CifarLocation {
+  /** A folder of binary files, or the release archive. */
+  kind: 'folder' | 'archive';
+  /** The folder holding data_batch_1.bin …, or the archive file. */
+  path: string;
+  /** The data folder that was searched. */
+  dataDir: string;
+}
+
+const ARCHIVE_NAME = /\.(tar\.gz|tgz|tar)$/i;
+
+function holdsBinaryFiles(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir).some((n) => /^data_batch_\d+\.bin$/.test(n) || n === CIFAR_TEST_FILE);
+  } catch {
+    return false;
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds CIFAR-10 for a data folder (default: {@link resolveDataDir}()). Looks, in order, for:
+ * `dataDir` itself being an archive file; binary files directly in `dataDir`; a
+ * cifar-10-batches-bin/ subfolder; the archive cifar-10-binary.tar.gz in `dataDir`. Only checks
+ * that files are there: reading validates them. Throws a {@link DatasetError} (NOT_FOUND) that
+ * says how to get the data: `npx wsr-native download`, or --data-dir pointing at the files.
+ */
+export function findCifar(dataDir?: string | null, env: NodeJS.ProcessEnv = process.env): CifarLocation {
+  const dir = resolveDataDir(dataDir, env);
+  if (isFile(dir) && ARCHIVE_NAME.test(dir)) return { kind: 'archive', path: dir, dataDir: path.dirname(dir) };
+  if (holdsBinaryFiles(dir)) return { kind: 'folder', path: dir, dataDir: dir };
+  const sub = path.join(dir, CIFAR_FOLDER);
+  if (isDir(sub)) return { kind: 'folder', path: sub, dataDir: dir };
+  const archive = path.join(dir, CIFAR_ARCHIVE);
+  if (isFile(archive)) return { kind: 'archive', path: archive, dataDir: dir };
+
+  const explicit = Boolean(dataDir);
+  const where = explicit ? '--data-dir' : env.WSR_DATA_DIR ? 'WSR_DATA_DIR' : 'the default data folder';
+  const state = !fs.existsSync(dir) ? ' (it does not exist)' : isDir(dir) ? '' : ' (it is not a folder)';
+  const quoted = /[^\w@%+=:,./-]/.test(dir) ? `'${dir.replace(/'/g, `'\\''`)}'` : dir;
+  throw new DatasetError(
+    'NOT_FOUND',
+    null,
+    `CIFAR-10 not found in ${dir}${state}, ${where}: looked for ${CIFAR_TRAIN_FILES[0]} … in it and in its ` +
+      `${CIFAR_FOLDER}/ subfolder, and for ${CIFAR_ARCHIVE}.\n` +
+      `To get it, either\n` +
+      `  - download the official binary release (about 170 MB) into ${dir}:\n` +
+      `      npx wsr-native download${explicit ? ` --data-dir ${quoted}` : ''}\n` +
+      `  - or pass --data-dir (or set WSR_DATA_DIR) to a folder holding the binary files ` +
+      `${CIFAR_TRAIN_FILES[0]} … ${CIFAR_TRAIN_FILES[CIFAR_TRAIN_FILES.length - 1]}, ${CIFAR_TEST_FILE} and ` +
+      `${CIFAR_META_FILE} (or the ${CIFAR_ARCHIVE} archive).`,
+  );
+}
+
+/** Options of {@link loadCifar}. */
+export interface LoadOptions extends ReadOptions {
+  /** The data folder (see {@link resolveDataDir}); a folder of binary files or an archive also work. */
+  dataDir?: string | null;
+}
+
+/** Finds CIFAR-10 ({@link findCifar}) and reads it, from the folder or straight from the archive. */
+export async function loadCifar(options: LoadOptions = {}): Promise<CifarDataset> {
+  const location = findCifar(options.dataDir);
+  return location.kind === 'folder' ? readCifarFolder(location.path, options) : readCifarArchive(location.path, options);
+}

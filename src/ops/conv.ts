@@ -1,0 +1,299 @@
+// 2-D convolution (NCHW): shape helpers, and forward and backward passes on the tensor's device.
+// Layouts: input x [N, C, H, W], weight w [K, C, KH, KW], bias b [K], output y [N, K, OH, OW].
+import { NativeTensor, nativeAddon } from '../native';
+import { Tensor } from '../tensor';
+
+interface ConvExports {
+  conv2dForward(
+    x: NativeTensor,
+    w: NativeTensor,
+    b: NativeTensor | null,
+    y: NativeTensor,
+    strideH: number,
+    strideW: number,
+    padTop: number,
+    padBottom: number,
+    padLeft: number,
+    padRight: number,
+  ): void;
+  conv2dBackwardInput(
+    dy: NativeTensor,
+    w: NativeTensor,
+    dx: NativeTensor,
+    strideH: number,
+    strideW: number,
+    padTop: number,
+    padBottom: number,
+    padLeft: number,
+    padRight: number,
+  ): void;
+  conv2dBackwardWeight(
+    x: NativeTensor,
+    dy: NativeTensor,
+    dw: NativeTensor,
+    db: NativeTensor | null,
+    strideH: number,
+    strideW: number,
+    padTop: number,
+    padBottom: number,
+    padLeft: number,
+    padRight: number,
+  ): void;
+}
+
+/** A stride for both axes, or `[strideH, strideW]`; each a positive integer. */
+export type Conv2dStride = number | readonly [number, number];
+
+/**
+ * Zero padding: `'valid'` (none), `'same'` (TensorFlow's rule: the output has ceil(H / stride) rows,
+ * with the odd extra row of padding at the bottom and column at the right), one number for all four
+ * sides, or `[top, bottom, left, right]`. Each side must be smaller than the kernel on its axis.
+ */
+export type Conv2dPadding = 'valid' | 'same' | number | readonly [number, number, number, number];
+
+export interface Conv2dOptions {
+  /** Default 1. */
+  stride?: Conv2dStride;
+  /** Default `'valid'`. */
+  padding?: Conv2dPadding;
+}
+
+/** Strides and explicit padding of one convolution, resolved for given input and weight shapes. */
+export interface Conv2dGeometry {
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
+  /** `[N, K, OH, OW]`. */
+  outputShape: [number, number, number, number];
+}
+
+/** Gradients returned by {@link conv2dBackward}. */
+export interface Conv2dGradients {
+  /** dL/dx `[N, C, H, W]`; absent when `needInput` is false. */
+  dx?: Tensor;
+  /** dL/dw `[K, C, KH, KW]`. */
+  dw: Tensor;
+  /** dL/db `[K]`. */
+  db: Tensor;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  return String(value);
+}
+
+function isCount(v: unknown, min: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= 2 ** 31 - 1;
+}
+
+/**
+ * `[strideH, strideW]` from a stride option; throws a RangeError naming `op` unless each stride is a
+ * positive integer.
+ */
+export function resolveStride(stride: Conv2dStride = 1, op = 'conv2d'): [number, number] {
+  const pair = typeof stride === 'number' ? [stride, stride] : stride;
+  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((s) => isCount(s, 1))) {
+    throw new RangeError(`${op}: stride must be a positive integer or [strideH, strideW], got ${describe(stride)}`);
+  }
+  return [pair[0], pair[1]];
+}
+
+/**
+ * Explicit `[top, bottom, left, right]` zero padding for an input of `inputSize = [H, W]` and a kernel of
+ * `kernelSize = [KH, KW]`. `'same'` follows TensorFlow: along each axis the total padding is
+ * max((ceil(H / stride) − 1)·stride + KH − H, 0), floor(total / 2) of it on top and the rest below.
+ * Throws a RangeError naming `op` for a malformed padding or a side not smaller than the kernel.
+ */
+export function resolvePadding(
+  padding: Conv2dPadding,
+  inputSize: readonly [number, number],
+  kernelSize: readonly [number, number],
+  stride: Conv2dStride = 1,
+  op = 'conv2d',
+): [number, number, number, number] {
+  const [kh, kw] = kernelSize;
+  let pads: [number, number, number, number];
+  if (padding === 'valid') {
+    pads = [0, 0, 0, 0];
+  } else if (padding === 'same') {
+    const [sh, sw] = resolveStride(stride, op);
+    const total = (size: number, kernel: number, s: number) => Math.max((Math.ceil(size / s) - 1) * s + kernel - size, 0);
+    const th = total(inputSize[0], kh, sh), tw = total(inputSize[1], kw, sw);
+    pads = [Math.floor(th / 2), th - Math.floor(th / 2), Math.floor(tw / 2), tw - Math.floor(tw / 2)];
+  } else if (typeof padding === 'number' && isCount(padding, 0)) {
+    pads = [padding, padding, padding, padding];
+  } else if (Array.isArray(padding) && padding.length === 4 && padding.every((p) => isCount(p, 0))) {
+    pads = [padding[0], padding[1], padding[2], padding[3]];
+  } else {
+    throw new RangeError(
+      `${op}: padding must be 'valid', 'same', a non-negative integer or [top, bottom, left, right], got ${describe(padding)}`,
+    );
+  }
+  const names = ['top', 'bottom', 'left', 'right'];
+  pads.forEach((p, i) => {
+    const kernel = i < 2 ? kh : kw;
+    if (p >= kernel) {
+      throw new RangeError(
+        `${op}: padding ${names[i]} must be less than the kernel ${i < 2 ? 'height' : 'width'} ${kernel}, got ${p}`,
+      );
+    }
+  });
+  return pads;
+}
+
+function checkShape4(shape: readonly number[], name: string, dims: string, op: string): void {
+  if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => isCount(d, 0))) {
+    throw new RangeError(`${op}: ${name} must have shape [${dims}], got ${describe(shape)}`);
+  }
+}
+
+/**
+ * Strides, explicit padding and output shape `[N, K, OH, OW]` of convolving an input of `inputShape`
+ * `[N, C, H, W]` with a weight of `weightShape` `[K, C, KH, KW]`. Throws a RangeError naming `op` when the
+ * shapes or options do not fit together.
+ */
+export function conv2dGeometry(
+  inputShape: readonly number[],
+  weightShape: readonly number[],
+  options: Conv2dOptions = {},
+  op = 'conv2d',
+): Conv2dGeometry {
+  checkShape4(inputShape, 'the input', 'N, C, H, W', op);
+  checkShape4(weightShape, 'the weight', 'K, C, KH, KW', op);
+  const [n, c, h, w] = inputShape;
+  const [k, wc, kh, kw] = weightShape;
+  if (c < 1 || h < 1 || w < 1) throw new RangeError(`${op}: the input must not be empty, got shape ${describe(inputShape)}`);
+  if (k < 1 || kh < 1 || kw < 1) throw new RangeError(`${op}: the weight must not be empty, got shape ${describe(weightShape)}`);
+  if (wc !== c) {
+    throw new RangeError(
+      `${op}: the weight has ${wc} input channels but the input has ${c} (weight ${describe(weightShape)}, input ${describe(inputShape)})`,
+    );
+  }
+  const [strideH, strideW] = resolveStride(options.stride ?? 1, op);
+  const [padTop, padBottom, padLeft, padRight] = resolvePadding(options.padding ?? 'valid', [h, w], [kh, kw], [strideH, strideW], op);
+  const out = (size: number, before: number, after: number, kernel: number, stride: number, axis: string) => {
+    if (size + before + after < kernel) {
+      throw new RangeError(`${op}: the padded input ${axis} ${size + before + after} is smaller than the kernel ${axis} ${kernel}`);
+    }
+    return Math.floor((size + before + after - kernel) / stride) + 1;
+  };
+  const oh = out(h, padTop, padBottom, kh, strideH, 'height');
+  const ow = out(w, padLeft, padRight, kw, strideW, 'width');
+  return { strideH, strideW, padTop, padBottom, padLeft, padRight, outputShape: [n, k, oh, ow] };
+}
+
+/** Output shape `[N, K, OH, OW]` of convolving `inputShape` `[N, C, H, W]` with `weightShape` `[K, C, KH, KW]`. */
+export function conv2dOutputShape(
+  inputShape: readonly number[],
+  weightShape: readonly number[],
+  options: Conv2dOptions = {},
+): [number, number, number, number] {
+  return conv2dGeometry(inputShape, weightShape, options).outputShape;
+}
+
+function checkTensor(t: unknown, name: string, op: string): asserts t is Tensor {
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: ${name} must be a Tensor, got ${describe(t)}`);
+  if (t.disposed) throw new TypeError(`${op}: ${name} is a disposed tensor`);
+}
+
+function geometryArgs(g: Conv2dGeometry): [number, number, number, number, number, number] {
+  return [g.strideH, g.strideW, g.padTop, g.padBottom, g.padLeft, g.padRight];
+}
+
+/**
+ * Writes conv(x, w) + b into `y` (`[N, K, OH, OW]`, same device, overwritten) and returns `y`. `b` may be
+ * null. The lower-level form of {@link conv2d} for callers that reuse outputs.
+ */
+export function conv2dForwardInto(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, options: Conv2dOptions = {}): Tensor {
+  checkTensor(x, 'x', 'conv2d');
+  checkTensor(w, 'w', 'conv2d');
+  if (b !== null) checkTensor(b, 'b', 'conv2d');
+  checkTensor(y, 'y', 'conv2d');
+  const g = conv2dGeometry(x.shape, w.shape, options, 'conv2d');
+  nativeAddon<ConvExports>().conv2dForward(x.native, w.native, b ? b.native : null, y.native, ...geometryArgs(g));
+  return y;
+}
+
+/**
+ * Convolution of `x` `[N, C, H, W]` with `w` `[K, C, KH, KW]` plus the bias `b` `[K]` (or null): returns
+ * y `[N, K, OH, OW]` on x's device, written into `out` when given (it must have that shape).
+ */
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOptions = {}, out?: Tensor): Tensor {
+  checkTensor(x, 'x', 'conv2d');
+  checkTensor(w, 'w', 'conv2d');
+  const y = out ?? Tensor.empty(conv2dGeometry(x.shape, w.shape, options, 'conv2d').outputShape, { device: x.device });
+  return conv2dForwardInto(x, w, b, y, options);
+}
+
+/**
+ * Writes dL/dx into `dx` (`[N, C, H, W]`, the forward input's shape, overwritten) given dL/dy `dy` and the
+ * weight `w`; returns `dx`.
+ */
+export function conv2dBackwardInputInto(dy: Tensor, w: Tensor, dx: Tensor, options: Conv2dOptions = {}): Tensor {
+  checkTensor(dy, 'dy', 'conv2dBackward');
+  checkTensor(w, 'w', 'conv2dBackward');
+  checkTensor(dx, 'dx', 'conv2dBackward');
+  const g = conv2dGeometry(dx.shape, w.shape, options, 'conv2dBackward');
+  nativeAddon<ConvExports>().conv2dBackwardInput(dy.native, w.native, dx.native, ...geometryArgs(g));
+  return dx;
+}
+
+/**
+ * Writes dL/dw into `dw` (`[K, C, KH, KW]`, overwritten) and, when `db` is given, dL/db into `db` (`[K]`),
+ * given the forward input `x` and dL/dy `dy`.
+ */
+export function conv2dBackwardWeightInto(
+  x: Tensor,
+  dy: Tensor,
+  dw: Tensor,
+  db: Tensor | null,
+  options: Conv2dOptions = {},
+): void {
+  checkTensor(x, 'x', 'conv2dBackward');
+  checkTensor(dy, 'dy', 'conv2dBackward');
+  checkTensor(dw, 'dw', 'conv2dBackward');
+  if (db !== null) checkTensor(db, 'db', 'conv2dBackward');
+  const g = conv2dGeometry(x.shape, dw.shape, options, 'conv2dBackward');
+  nativeAddon<ConvExports>().conv2dBackwardWeight(x.native, dy.native, dw.native, db ? db.native : null, ...geometryArgs(g));
+}
+
+/**
+ * Gradients of a convolution given its input `x`, weight `w` and dL/dy `dy`, with the options of the
+ * forward pass: dw and db always, dx unless `needInput` is false (a first layer needs none). New tensors
+ * on x's device.
+ */
+export function conv2dBackward(
+  x: Tensor,
+  w: Tensor,
+  dy: Tensor,
+  options: Conv2dOptions = {},
+  { needInput = true }: { needInput?: boolean } = {},
+): Conv2dGradients {
+  checkTensor(x, 'x', 'conv2dBackward');
+  checkTensor(w, 'w', 'conv2dBackward');
+  checkTensor(dy, 'dy', 'conv2dBackward');
+  conv2dGeometry(x.shape, w.shape, options, 'conv2dBackward');
+  const device = x.device;
+  const dw = Tensor.empty(w.shape, { device });
+  const db = Tensor.empty([w.shape[0]], { device });
+  try {
+    conv2dBackwardWeightInto(x, dy, dw, db, options);
+    if (!needInput) return { dw, db };
+    const dx = Tensor.empty(x.shape, { device });
+    try {
+      conv2dBackwardInputInto(dy, w, dx, options);
+    } catch (error) {
+      dx.dispose();
+      throw error;
+    }
+    return { dx, dw, db };
+  } catch (error) {
+    dw.dispose();
+    db.dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,93 @@
+// Run reports: metrics files, figures and the CNN-vs-FCN summary.
+import { existsSync, mkdirSync, readFileSync } from 'fs';
+import path from 'path';
+import { writeFileAtomic } from '../util/atomic';
+import { metricsCsv, parseMetricsCsv } from './csv';
+import { WriteFiguresOptions, writeFigures } from './figures';
+import type { FigureName } from './figures';
+import { readMetricsJsonl } from './jsonl';
+import { EpochRecord } from './records';
+import { ModelSummary, formatSummaryTable, summarize } from './summary';
+
+/** File names inside a run folder. */
+export const RUN_FILES = { csv: 'metrics.csv', jsonl: 'metrics.jsonl', figures: 'figures' } as const;
+
+/** Options of {@link writeReport}. */
+export type ReportOptions = WriteFiguresOptions;
+
+/** What {@link writeReport} wrote (absolute paths), the figures it skipped and why, and a figure error if one happened. */
+export interface WrittenReport {
+  files: string[];
+  skipped: { name: FigureName; reason: string }[];
+  figureError: Error | null;
+}
+
+/**
+ * Rewrites `<runDir>/metrics.csv` atomically from `records`, then the figures in
+ * `<runDir>/figures/`. Called by `train` after every epoch (with all records so far) and by
+ * `wsr-native report`. A failure while drawing is reported through `warn` and returned, never
+ * thrown, so that a plotting problem cannot stop a training run; a failure writing the CSV is thrown.
+ * metrics.jsonl is not written here: append each record with appendMetricsJsonl.
+ */
+export function writeReport(runDir: string, records: readonly EpochRecord[], options: ReportOptions = {}): WrittenReport {
+  const dir = path.resolve(runDir);
+  mkdirSync(dir, { recursive: true });
+  const csvPath = path.join(dir, RUN_FILES.csv);
+  writeFileAtomic(csvPath, metricsCsv(records));
+  try {
+    const figures = writeFigures(dir, records, options);
+    return { files: [csvPath, ...figures.files], skipped: figures.skipped, figureError: null };
+  } catch (error) {
+    const warn = options.warn ?? ((m: string) => process.stderr.write(`wsr-native: ${m}\n`));
+    warn(`figures not updated: ${(error as Error).message}`);
+    return { files: [csvPath], skipped: [], figureError: error as Error };
+  }
+}
+
+/**
+ * The records of a run folder: from metrics.jsonl when it exists (full records, divergence maps
+ * included; a torn last line is skipped with a warning), otherwise from metrics.csv.
+ *
+ * @throws Error when the folder has neither file.
+ */
+export function readRunRecords(runDir: string, warn?: (message: string) => void): { records: EpochRecord[]; source: string } {
+  const jsonl = path.join(runDir, RUN_FILES.jsonl);
+  if (existsSync(jsonl)) return { records: readMetricsJsonl(jsonl, warn).records, source: jsonl };
+  const csv = path.join(runDir, RUN_FILES.csv);
+  if (existsSync(csv)) return { records: parseMetricsCsv(readFileSync(csv, 'utf8')), source: csv };
+  throw new Error(`${runDir}: no ${RUN_FILES.jsonl} or ${RUN_FILES.csv} (is it a run folder?)`);
+}
+
+/** What {@link reportRun} did. */
+export interface RunReport {
+  source: string;
+  records: number;
+  written: WrittenReport;
+  rows: ModelSummary[];
+  /** The summary table in the style asked for. */
+  table: string;
+}
+
+/**
+ * `wsr-native report RUN`: reads the run's records, rewrites metrics.csv and the figures, and
+ * returns the summary table (text or Markdown) for the command to print.
+ */
+export function reportRun(runDir: string, options: ReportOptions & { style?: 'text' | 'markdown' } = {}): RunReport {
+  const { records, source } = readRunRecords(runDir, options.warn);
+  const written = writeReport(runDir, records, options);
+  const rows = summarize(records);
+  return { source, records: records.length, written, rows, table: formatSummaryTable(rows, options.style ?? 'text') };
+}
+
+export type { EpochRecord, LayerDivergence, ModelName, PhaseName, RobustnessKey } from './records';
+export { ROBUSTNESS_KEYS, PUBLISHED_RADII, sortRecords, recordsOf, conversionEpoch, firstLayer } from './records';
+export { metricsCsv, parseMetricsCsv, metricsCsvColumns, layerNames, PUBLISHED_COLUMNS, EXTRA_COLUMNS, LAYER_COLUMN_SUFFIXES } from './csv';
+export { metricsJsonl, metricsJsonlLine, appendMetricsJsonl, parseMetricsJsonl, readMetricsJsonl, repairMetricsJsonl } from './jsonl';
+export type { MetricsJsonl } from './jsonl';
+export { buildFigures, writeFigures, FIGURE_NAMES, lossFigure, accuracyFigure, distancesFigure, robustnessFigure, divergenceMapFigure } from './figures';
+export type { Figure, FigureName, BuiltFigures, WriteFiguresOptions, WrittenFigures } from './figures';
+export { summarize, formatSummaryTable, summaryCells } from './summary';
+export type { ModelSummary } from './summary';
+export { svgToPng, pngAvailable, pngUnavailableReason } from './png';
+export type { PngOptions } from './png';
+export { writeFileAtomic, writeJsonAtomic } from '../util/atomic';

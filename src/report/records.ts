@@ -1,0 +1,88 @@
+// The per-epoch record the training loop produces, one per (epoch, model).
+
+/** Neighbour distances and divergence of one locally connected layer (FCN rows only). */
+export interface LayerDivergence {
+  /** Layer name, such as 'lc1'. */
+  layer: string;
+  /** Radius -> mean neighbour Euclidean distance (null when the grid has no centre for that radius). */
+  dist: Record<number, number | null>;
+  /** Radius -> mean neighbour cosine distance (null when the grid has no centre for that radius). */
+  cos: Record<number, number | null>;
+  /** Mean over positions of ||W_ij - W_tied|| / ||W_tied||. */
+  divergence: number;
+  /** Per-position relative distance to the tied filter (row-major, height x width), for heat maps. */
+  divergenceMap?: { height: number; width: number; values: number[] };
+}
+
+/** Which network a record describes: the (continued) CNN or the converted locally connected net. */
+export type ModelName = 'cnn' | 'fcn';
+
+/** 'cnn': the CNN phase before conversion; 'branch': after it (both models). */
+export type PhaseName = 'cnn' | 'branch';
+
+/** The validation accuracies under each perturbation (Ott et al.'s robustness measures). */
+export type RobustnessKey = 'translation' | 'noise' | 'edge_noise' | 'rotation' | 'swap';
+
+/** The robustness keys in the order of the published CSV. */
+export const ROBUSTNESS_KEYS: readonly RobustnessKey[] = ['translation', 'noise', 'edge_noise', 'rotation', 'swap'];
+
+/** The neighbour radii the published CSV reports. */
+export const PUBLISHED_RADII: readonly number[] = [1, 4];
+
+/** One epoch of one model. */
+export interface EpochRecord {
+  /** 1-based, counted from the start of the run (the branches continue the numbering after the CNN phase). */
+  epoch: number;
+  model: ModelName;
+  phase: PhaseName;
+  /** 'noise' or 'none'. */
+  aug_type: string;
+  /** Augmentation strength (noise sigma, e.g. 0.5). */
+  aug: number;
+  /** Published column kept for compatibility; its meaning is undocumented, always written as 0. */
+  vcp: number;
+  loss: number;
+  val_loss: number;
+  /** Training accuracy, a fraction in [0, 1]. */
+  accuracy: number;
+  /** Validation accuracy, a fraction in [0, 1]. */
+  val_accuracy: number;
+  translation: number;
+  noise: number;
+  edge_noise: number;
+  rotation: number;
+  swap: number;
+  /** Test accuracy, only at the end of a phase (or when evaluated). */
+  test_accuracy: number | null;
+  /** Empty for cnn. */
+  layers: LayerDivergence[];
+  /** Wall time of the epoch in seconds. */
+  seconds: number;
+  learning_rate: number;
+}
+
+/** The first locally connected layer of a record, or undefined (CNN rows). */
+export function firstLayer(record: EpochRecord): LayerDivergence | undefined {
+  return record.layers[0];
+}
+
+/** A copy of `records` ordered by epoch, the CNN before the FCN within an epoch (stable otherwise). */
+export function sortRecords(records: readonly EpochRecord[]): EpochRecord[] {
+  const rank = (m: ModelName): number => (m === 'cnn' ? 0 : 1);
+  return records
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => a.r.epoch - b.r.epoch || rank(a.r.model) - rank(b.r.model) || a.i - b.i)
+    .map((x) => x.r);
+}
+
+/** The records of one model, ordered by epoch. */
+export function recordsOf(records: readonly EpochRecord[], model: ModelName): EpochRecord[] {
+  return sortRecords(records.filter((r) => r.model === model));
+}
+
+/** The epoch at which the CNN was converted (the last CNN-phase epoch), or null when there was no CNN phase. */
+export function conversionEpoch(records: readonly EpochRecord[]): number | null {
+  let last: number | null = null;
+  for (const r of records) if (r.phase === 'cnn' && (last === null || r.epoch > last)) last = r.epoch;
+  return last;
+}
