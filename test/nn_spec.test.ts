@@ -51,7 +51,8 @@ describe('the paper networks', () => {
   test('toLocalSpec turns every conv into local and nothing else; the presets stay untouched', () => {
     const fcn = toLocalSpec(CIFAR10_CNN);
     expect(fcn.name).toBe('cifar10-fcn');
-    expect(fcn.layers.map((l) => l.type)).toEqual(CIFAR10_CNN.layers.map((l) => (l.type === 'conv' ? 'local' : l.type)));
+    const expected = CIFAR10_CNN.layers.map((l) => (l.type === 'conv' ? 'local' : l.type));
+    expect(fcn.layers.map((l) => l.type)).toEqual(expected);
     expect(fcn.layers[0]).toEqual({ type: 'local', filters: 64, kernel: 5, stride: 2 });
     expect(CIFAR10_CNN.layers[0].type).toBe('conv');
     expect(Object.isFrozen(CIFAR10_CNN.layers[0])).toBe(true);
@@ -109,10 +110,14 @@ describe('planNetwork', () => {
       /outputs \[4\] per sample, expected \[3\]/,
     );
     expect(() => planNetwork(withLayers([{ type: 'pool' }]))).toThrow(/unknown layer type "pool"/);
-    expect(() => planNetwork(withLayers([{ type: 'conv', filters: 0, kernel: 3 }]))).toThrow(/filters must be an integer >= 1/);
-    expect(() => planNetwork(withLayers([{ type: 'conv', filters: 2, kernel: 12 }]))).toThrow(/smaller than the kernel/);
+    const conv = (layer: object): NetworkSpec => withLayers([{ type: 'conv', filters: 2, kernel: 3, ...layer }]);
+    expect(() => planNetwork(conv({ filters: 0 }))).toThrow(/filters must be an integer >= 1/);
+    expect(() => planNetwork(conv({ kernel: 12 }))).toThrow(/smaller than the kernel/);
     expect(() => planNetwork(withLayers([{ type: 'flatten' }, { type: 'conv', filters: 2, kernel: 1 }]))).toThrow(
       /needs a \[C, H, W\] input/,
+    );
+    expect(() => planNetwork(withLayers([{ type: 'conv', filters: 2, kernel: [3, 2], padding: 2 }]))).toThrow(
+      /padding left 2 must be less than the kernel width 2/,
     );
     expect(() => planNetwork(withLayers([]))).toThrow(/non-empty/);
     expect(() => planNetwork(withLayers(small.layers, { inputShape: [3, 9] as never }))).toThrow(/inputShape/);

@@ -87,7 +87,13 @@ export const MNIST_CNN: NetworkSpec = deepFreeze<NetworkSpec>({
 
 /** A deep copy of a spec (specs are plain data). */
 export function copySpec(spec: NetworkSpec): NetworkSpec {
+  if (spec === null || typeof spec !== 'object') throw new TypeError(`network spec must be an object, got ${spec}`);
   return JSON.parse(JSON.stringify(spec)) as NetworkSpec;
+}
+
+/** A deep copy of a spec that cannot be modified (what a model keeps). */
+export function frozenSpec(spec: NetworkSpec): NetworkSpec {
+  return deepFreeze(copySpec(spec));
 }
 
 /**
@@ -111,7 +117,9 @@ export function toLocalSpec(spec: NetworkSpec): NetworkSpec {
 export function networkByName(name: 'cifar10' | 'mnist', form: 'cnn' | 'fcn'): NetworkSpec {
   const networks = { cifar10: CIFAR10_CNN, mnist: MNIST_CNN } as const;
   const cnn = (networks as Record<string, NetworkSpec | undefined>)[name];
-  if (!cnn) throw new RangeError(`networkByName: unknown network ${JSON.stringify(name)}; expected 'cifar10' or 'mnist'`);
+  if (!cnn) {
+    throw new RangeError(`networkByName: unknown network ${JSON.stringify(name)}; expected 'cifar10' or 'mnist'`);
+  }
   if (form === 'cnn') return copySpec(cnn);
   if (form === 'fcn') return toLocalSpec(cnn);
   throw new RangeError(`networkByName: unknown form ${JSON.stringify(form)}; expected 'cnn' or 'fcn'`);
