@@ -6,6 +6,7 @@
 // prebuildify calls this script in place of node-gyp (with node-gyp's arguments, which we ignore).
 'use strict';
 const { spawnSync } = require('child_process');
+const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
@@ -40,3 +41,13 @@ const jobs = process.env.WSR_BUILD_JOBS || String(Math.max(1, os.cpus().length))
 run(['configure', ...cmakeDefines()]);
 const target = process.argv.includes('--kernel-check') ? 'wsr_kernel_check' : 'wsr_native';
 run(['build', '--parallel', jobs, '--target', target]);
+
+// prebuildify (which calls us as `build.js rebuild ...`) strips build/Release/wsr_native.node in
+// place and then moves it into prebuilds/. Stripping in place would corrupt the library under any
+// process that has it loaded (a test runner, say), so hand prebuildify a fresh copy (a new inode).
+if (process.argv[2] === 'rebuild') {
+  const built = path.join(root, 'build', 'Release', 'wsr_native.node');
+  const fresh = `${built}.${process.pid}.tmp`;
+  fs.copyFileSync(built, fresh);
+  fs.renameSync(fresh, built);
+}
