@@ -62,3 +62,6 @@ export { writeFileAtomic, writeJsonAtomic } from './util/atomic';
 export * from './data';
 /** Models: layers, the paper's networks, Glorot initialisation, CNN → locally connected conversion. */
 export * from './nn';
+/** Training: the two-phase protocol, epochs, evaluation, checkpoints and run folders. */
+export * from './train';
+export { main } from './cli';

@@ -3,7 +3,8 @@
 /** Which optimizer trains the networks. */
 export type OptimizerName = 'adam' | 'sgd';
 /** Where the images come from: CIFAR-10 files, or the generated stand-in. */
-export type DatasetName = 'cifar10' | 'synthetic';
+import type { DatasetName } from '../data';
+export type { DatasetName };
 /** How the images are divided (see src/data/splits.ts). */
 export type SplitName = 'standard' | 'paper';
 
