@@ -268,9 +268,15 @@ Napi::Value Tensor::reshape(const Napi::CallbackInfo& info) {
   Shape shape;
   try {
     shape = shape_arg(info, 0, "shape");
+  } catch (const Napi::Error& e) {  // thrown by JavaScript: a getter on the array
+    Napi::Error named = Napi::Error::New(env, "tensor.reshape: " + exception_message(e));
+    named.Set("cause", e.Value());
+    throw named;
   } catch (const std::exception& e) {
     throw Napi::TypeError::New(env, std::string("tensor.reshape: ") + e.what());
   }
+  // Reading the shape array can run JavaScript (an element getter) that disposes this tensor.
+  expect_live(*this, env, "reshape");
   if (shape_size(shape) != size())
     throw Napi::RangeError::New(env, "tensor.reshape: cannot view " + shape_str(shape_) + " as " + shape_str(shape) +
                                          " (element counts differ)");

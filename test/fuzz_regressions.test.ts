@@ -147,3 +147,70 @@ describe('typed arrays and allocation failure', () => {
     },
   );
 });
+
+describe('JavaScript that runs during a call', () => {
+  // Reading an array's elements runs its getters: the only JavaScript an export can run.
+  function getterArray(values: number[], get: () => number): number[] {
+    const a = values.slice();
+    Object.defineProperty(a, 0, { get, enumerable: true });
+    return a;
+  }
+
+  test('a radii getter that disposes the weight cannot free it under the kernel (was a segfault)', () => {
+    const r = inChild(`${report}
+      const w = addon.empty([3, 3, 2], 'float32', 'cpu');
+      addon.fill(w, 1);
+      const out = addon.empty([1, 2], 'float32', 'cpu');
+      const radii = [0];
+      Object.defineProperty(radii, 0, { get() { w.dispose(); return 1; } });
+      attempt('localDistances', () => addon.localDistances(w, radii, out));`);
+    expect(r.signal).toBeNull();
+    expect(r.output).toContain('localDistances: TypeError: localDistances: w is a disposed tensor');
+    expect(r.status).toBe(0);
+  });
+
+  test('a shape getter that disposes the tensor being reshaped (was a view without memory)', () => {
+    const t = addon().empty([2, 3], 'float32', 'cpu');
+    const shape = getterArray([0, 2], () => {
+      t.dispose();
+      return 3;
+    });
+    expect(() => t.reshape(shape)).toThrow(/^tensor\.reshape: the tensor has been disposed$/);
+  });
+
+  test('whatever a getter throws becomes an Error naming the export, with the thrown value as its cause', () => {
+    const boom = new RangeError('boom');
+    const thrown = (value: unknown) => {
+      try {
+        addon().empty(
+          getterArray([0], () => {
+            throw value;
+          }),
+          'float32',
+          'cpu',
+        );
+      } catch (e) {
+        return e as Error & { cause?: unknown };
+      }
+      throw new Error('empty did not throw');
+    };
+    const e1 = thrown(boom);
+    expect(e1.message).toBe('empty: boom');
+    expect(e1.cause).toBe(boom);
+    const e2 = thrown('a string');
+    expect(Object.prototype.toString.call(e2)).toBe('[object Error]');
+    expect(e2.message).toBe("empty: threw 'a string'");
+    expect(e2.cause).toBe('a string');
+    const symbol = Symbol('s');
+    expect(thrown(symbol).message).toBe('empty: threw a symbol');
+    const t = addon().empty([2], 'float32', 'cpu');
+    expect(() =>
+      t.reshape(
+        getterArray([0], () => {
+          throw 'a string';  // eslint-disable-line no-throw-literal
+        }),
+      ),
+    ).toThrow(/^tensor\.reshape: threw 'a string'$/);
+    t.dispose();
+  });
+});
