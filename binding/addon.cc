@@ -11,6 +11,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   Napi::Function tensor_class = Tensor::define_class(env);
   data->tensor_constructor = Napi::Persistent(tensor_class);
+  data->array_buffer_constructor = Napi::Persistent(env.Global().Get("ArrayBuffer").As<Napi::Function>());
   env.SetInstanceData(data);
   exports.Set("NativeTensor", tensor_class);
   install_exports(env, exports);

@@ -6,6 +6,7 @@ namespace wsr::binding {
 
 struct AddonData {
   Napi::FunctionReference tensor_constructor;
+  Napi::FunctionReference array_buffer_constructor;  // JavaScript's ArrayBuffer, for tensor.read
 };
 
 inline AddonData& addon_data(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }

@@ -3,7 +3,6 @@
 #include <cmath>
 
 namespace wsr::binding {
-namespace {
 
 std::string describe(const Napi::Value& v) {
   switch (v.Type()) {
@@ -29,6 +28,14 @@ std::string describe(const Napi::Value& v) {
     default: return "a symbol";
   }
 }
+
+std::string exception_message(const Napi::Error& e) {
+  const Napi::Value thrown = e.Value();
+  const std::string message = thrown.IsObject() ? e.Message() : "threw " + describe(thrown);
+  return message.empty() ? "a JavaScript exception without a message" : message;
+}
+
+namespace {
 
 Napi::Value arg(const Napi::CallbackInfo& info, size_t i) {
   return i < info.Length() ? info[i] : info.Env().Undefined();

@@ -34,9 +34,16 @@ int64_t int_arg(const Napi::CallbackInfo& info, size_t i, const char* name, int6
 double number_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
 bool bool_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
 std::string string_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
-// An array of integers in [0, kMaxDim] whose product is at most kMaxElements.
+// An array of integers in [0, kMaxDim] whose product is at most kMaxElements. Reading an array's
+// elements can run JavaScript (a getter), which may dispose tensors: read arrays before taking
+// tensors with tensor_arg (which runs none), or check the tensors again after.
 Shape shape_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
 DType dtype_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+// A short description of a JavaScript value for messages: 'cpu', NaN, an array, a symbol, ...
+std::string describe(const Napi::Value& v);
+// The message of a JavaScript exception caught in C++, which may be any value: an Error's message,
+// else "threw <value>" (a getter on an argument can throw a string).
+std::string exception_message(const Napi::Error& e);
 
 // Tensor checks.
 void expect_dtype(const Tensor& t, DType dtype, const char* name);

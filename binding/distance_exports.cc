@@ -24,7 +24,7 @@ FilterGrid filter_grid_arg(const Tensor& w) {
   return FilterGrid{w.dim(0), w.dim(1), w.size() / (w.dim(0) * w.dim(1))};
 }
 
-// A JS array of 1..kMaxRadii integers >= 1.
+// A JS array of 1..kMaxRadii integers >= 1. Reading it can run JavaScript (element getters).
 std::vector<int64_t> radii_arg(const Napi::CallbackInfo& info, size_t i) {
   Napi::Value v = info[i];
   if (!v.IsArray()) throw ArgumentTypeError("radii must be an array of integers >= 1");
@@ -54,8 +54,10 @@ std::vector<int64_t> radii_arg(const Napi::CallbackInfo& info, size_t i) {
 // "Divergence metric"; NaN where undefined, see cpu/distance.h). out: float32 [radii.length, 2].
 WSR_EXPORT(localDistances) {
   expect_arg_count(info, 3);
-  const Tensor& w = tensor_arg(info, 0, "w");
+  // radii first: reading an array's elements can run JavaScript (a getter), which could dispose
+  // a tensor already taken and leave it without memory. Taking tensors runs none.
   const std::vector<int64_t> radii = radii_arg(info, 1);
+  const Tensor& w = tensor_arg(info, 0, "w");
   Tensor& out = tensor_arg(info, 2, "out");
   const FilterGrid grid = filter_grid_arg(w);
   expect_dtype(out, DType::Float32, "out");

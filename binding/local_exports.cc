@@ -226,6 +226,7 @@ WSR_EXPORT(convToLocal) {
   const Conversion cv = check_conversion(conv_w, conv_b, local_w, local_b);
   expect_distinct(local_w, "localW", conv_w, "convW");
   if (conv_b) {
+    expect_distinct(*local_b, "localB", local_w, "localW");  // both outputs: one buffer cannot hold both
     expect_distinct(local_w, "localW", *conv_b, "convB");
     expect_distinct(*local_b, "localB", conv_w, "convW");
     expect_distinct(*local_b, "localB", *conv_b, "convB");
@@ -251,6 +252,7 @@ WSR_EXPORT(localToConv) {
   const Conversion cv = check_conversion(conv_w, conv_b, local_w, local_b);
   expect_distinct(conv_w, "convW", local_w, "localW");
   if (local_b) {
+    expect_distinct(*conv_b, "convB", conv_w, "convW");  // both outputs: one buffer cannot hold both
     expect_distinct(conv_w, "convW", *local_b, "localB");
     expect_distinct(*conv_b, "convB", local_w, "localW");
     expect_distinct(*conv_b, "convB", *local_b, "localB");

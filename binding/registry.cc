@@ -20,8 +20,16 @@ Napi::Value call_export(const Napi::CallbackInfo& info) {
   const std::string prefix = std::string(entry->name) + ": ";
   try {
     return entry->fn(info);
-  } catch (const Napi::Error&) {
-    throw;
+  } catch (const Napi::Error& e) {
+    // A JavaScript exception raised while the export ran: by N-API itself, or by JavaScript the
+    // export ran (an array element getter), which may throw anything, not only Errors. One that
+    // already names the export passes unchanged; any other becomes an Error that names it, with
+    // the thrown value as its cause.
+    const std::string message = exception_message(e);
+    if (message.rfind(prefix, 0) == 0) throw;
+    Napi::Error named = Napi::Error::New(info.Env(), prefix + message);
+    named.Set("cause", e.Value());
+    throw named;
   } catch (const ArgumentTypeError& e) {
     throw Napi::TypeError::New(info.Env(), prefix + e.what());
   } catch (const ArgumentRangeError& e) {

@@ -26,28 +26,69 @@ struct Construction {
   std::shared_ptr<Storage> storage;
 };
 
+// Type tags (N-API 8). Every NativeTensor object carries kTensorTag, and only tagged objects are
+// ever unwrapped: `instanceof` is not enough, since Object.create(NativeTensor.prototype) passes it
+// without being wrapped, and an object wrapped by another addon (given NativeTensor.prototype with
+// Object.setPrototypeOf) would unwrap to a pointer of another type. The construction External is
+// tagged too, so an External from elsewhere cannot pose as one.
+constexpr napi_type_tag kTensorTag = {0x7773722d6e617469ULL, 0x76652d74656e736fULL};
+constexpr napi_type_tag kConstructionTag = {0x7773722d6e617469ULL, 0x76652d636f6e7374ULL};
+
+std::string describe_receiver(const Napi::Value& v) {
+  switch (v.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_object: return v.IsArray() ? "an array" : "an object that is not a NativeTensor";
+    case napi_function: return "a function";
+    default: return "a primitive";
+  }
+}
+
 }  // namespace
 
 Napi::Function Tensor::define_class(Napi::Env env) {
-  return DefineClass(env, "NativeTensor",
-                     {
-                         InstanceAccessor<&Tensor::get_shape>("shape"),
-                         InstanceAccessor<&Tensor::get_dtype>("dtype"),
-                         InstanceAccessor<&Tensor::get_device>("device"),
-                         InstanceAccessor<&Tensor::get_disposed>("disposed"),
-                         InstanceMethod<&Tensor::dispose>("dispose"),
-                         InstanceMethod<&Tensor::read>("read"),
-                         InstanceMethod<&Tensor::write>("write"),
-                         InstanceMethod<&Tensor::copy_from>("copyFrom"),
-                         InstanceMethod<&Tensor::to>("to"),
-                         InstanceMethod<&Tensor::reshape>("reshape"),
-                         InstanceMethod<&Tensor::shares_memory>("sharesMemory"),
-                     });
+  // The methods and accessors are plain functions on the prototype that check `this` themselves
+  // (dispatch below) rather than ObjectWrap's InstanceMethod/InstanceAccessor, which unwrap any
+  // receiver: an accessor called on a foreign object would fail with N-API's bare "Invalid
+  // argument", or read another addon's object as a Tensor.
+  Napi::Function cls = DefineClass(env, "NativeTensor", {});
+  Napi::Object prototype = cls.Get("prototype").As<Napi::Object>();
+  auto name = [](const char* n) { return const_cast<char*>(n); };
+  prototype.DefineProperties({
+      Napi::PropertyDescriptor::Accessor<&Tensor::dispatch<&Tensor::get_shape>>("shape", napi_default, name("shape")),
+      Napi::PropertyDescriptor::Accessor<&Tensor::dispatch<&Tensor::get_dtype>>("dtype", napi_default, name("dtype")),
+      Napi::PropertyDescriptor::Accessor<&Tensor::dispatch<&Tensor::get_device>>("device", napi_default, name("device")),
+      Napi::PropertyDescriptor::Accessor<&Tensor::dispatch<&Tensor::get_disposed>>("disposed", napi_default,
+                                                                                  name("disposed")),
+  });
+  const std::pair<const char*, Napi::Function::Callback> methods[] = {
+      {"dispose", &Tensor::dispatch<&Tensor::dispose>},   {"read", &Tensor::dispatch<&Tensor::read>},
+      {"write", &Tensor::dispatch<&Tensor::write>},       {"copyFrom", &Tensor::dispatch<&Tensor::copy_from>},
+      {"to", &Tensor::dispatch<&Tensor::to>},             {"reshape", &Tensor::dispatch<&Tensor::reshape>},
+      {"sharesMemory", &Tensor::dispatch<&Tensor::shares_memory>},
+  };
+  for (const auto& [method, callback] : methods) {
+    prototype.DefineProperty(
+        Napi::PropertyDescriptor::Value(method, Napi::Function::New(env, callback, method, name(method)), napi_default));
+  }
+  return cls;
+}
+
+Tensor& Tensor::unwrap_this(const Napi::CallbackInfo& info) {
+  const char* member = static_cast<const char*>(info.Data());
+  Napi::Value self = info.This();
+  Tensor* t = is_tensor(info.Env(), self) ? Unwrap(self.As<Napi::Object>()) : nullptr;
+  if (!t)
+    throw Napi::TypeError::New(info.Env(), std::string("tensor.") + member + ": called on " + describe_receiver(self) +
+                                               "; call it on a NativeTensor");
+  return *t;
 }
 
 Napi::Object Tensor::create_view(Napi::Env env, const Shape& shape, DType dtype, std::shared_ptr<Storage> storage) {
   Construction c{shape, dtype, std::move(storage)};
-  return addon_data(env).tensor_constructor.New({Napi::External<Construction>::New(env, &c)});
+  Napi::External<Construction> external = Napi::External<Construction>::New(env, &c);
+  external.TypeTag(&kConstructionTag);
+  return addon_data(env).tensor_constructor.New({external});
 }
 
 Napi::Object Tensor::create(Napi::Env env, const Shape& shape, DType dtype, Device device) {
@@ -55,14 +96,15 @@ Napi::Object Tensor::create(Napi::Env env, const Shape& shape, DType dtype, Devi
   return create_view(env, shape, dtype, std::make_shared<Storage>(bytes, device));
 }
 
-bool Tensor::is_tensor(Napi::Env env, const Napi::Value& value) {
-  return value.IsObject() && value.As<Napi::Object>().InstanceOf(addon_data(env).tensor_constructor.Value());
+bool Tensor::is_tensor(Napi::Env, const Napi::Value& value) {
+  return value.IsObject() && value.As<Napi::Object>().CheckTypeTag(&kTensorTag);
 }
 
 Tensor::Tensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tensor>(info) {
-  if (info.Length() != 1 || !info[0].IsExternal())
+  if (info.Length() != 1 || !info[0].IsExternal() || !info[0].As<Napi::External<Construction>>().CheckTypeTag(&kConstructionTag))
     throw Napi::TypeError::New(info.Env(), "NativeTensor cannot be constructed directly; use the tensor functions");
   auto* c = info[0].As<Napi::External<Construction>>().Data();
+  info.This().As<Napi::Object>().TypeTag(&kTensorTag);
   attach(c->shape, c->dtype, std::move(c->storage));
 }
 
@@ -111,20 +153,36 @@ static void expect_live(const Tensor& t, const Napi::Env& env, const char* metho
   if (t.disposed()) throw Napi::Error::New(env, std::string("tensor.") + method + ": the tensor has been disposed");
 }
 
-// read(): a copy of the contents as a new Float32Array or Uint8Array.
+// read(): a copy of the contents as a new Float32Array, Uint8Array or Int32Array.
+// The ArrayBuffer comes from JavaScript's own constructor, not napi_create_arraybuffer: V8 ends
+// the process ("FATAL ERROR: v8::ArrayBuffer::New Allocation failed") when the latter cannot
+// allocate, while `new ArrayBuffer(n)` throws a RangeError. The typed array is made before the
+// copy, so an array longer than JavaScript allows fails before any memory is touched.
 Napi::Value Tensor::read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   expect_live(*this, env, "read");
   const size_t bytes = byte_length();
-  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);
+  Napi::TypedArray array;
+  Napi::ArrayBuffer buffer;
+  try {
+    buffer = addon_data(env).array_buffer_constructor.New({Napi::Number::New(env, static_cast<double>(bytes))})
+                 .As<Napi::ArrayBuffer>();
+    if (dtype_ == DType::Float32)
+      array = Napi::Float32Array::New(env, bytes / 4, buffer, 0);
+    else if (dtype_ == DType::Int32)
+      array = Napi::Int32Array::New(env, bytes / 4, buffer, 0);
+    else
+      array = Napi::Uint8Array::New(env, bytes, buffer, 0);
+  } catch (const Napi::Error& e) {
+    throw Napi::RangeError::New(env, "tensor.read: cannot make a typed array of " + std::to_string(size()) +
+                                         " elements (" + std::to_string(bytes) + " bytes): " + e.Message());
+  }
   try {
     copy_bytes(buffer.Data(), Device{}, data(), device(), bytes);
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, std::string("tensor.read: ") + e.what());
   }
-  if (dtype_ == DType::Float32) return Napi::Float32Array::New(env, bytes / 4, buffer, 0);
-  if (dtype_ == DType::Int32) return Napi::Int32Array::New(env, bytes / 4, buffer, 0);
-  return Napi::Uint8Array::New(env, bytes, buffer, 0);
+  return array;
 }
 
 static const char* typed_array_name(DType t) {
@@ -152,7 +210,11 @@ Napi::Value Tensor::write(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "tensor.write: array has " + std::to_string(array.ElementLength()) +
                                          " elements but the tensor of shape " + shape_str(shape_) + " has " +
                                          std::to_string(size()));
-  const auto* src = static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  // The element pointer straight from N-API: TypedArray::ArrayBuffer() fails on an array over a
+  // SharedArrayBuffer. A detached array has no data and length 0 (it only matches an empty tensor).
+  void* src = nullptr;
+  if (napi_get_typedarray_info(env, array, nullptr, nullptr, &src, nullptr, nullptr) != napi_ok)
+    throw Napi::TypeError::New(env, "tensor.write: cannot read the typed array");
   try {
     copy_bytes(data(), device(), src, Device{}, byte_length());
   } catch (const std::exception& e) {
@@ -206,9 +268,15 @@ Napi::Value Tensor::reshape(const Napi::CallbackInfo& info) {
   Shape shape;
   try {
     shape = shape_arg(info, 0, "shape");
+  } catch (const Napi::Error& e) {  // thrown by JavaScript: a getter on the array
+    Napi::Error named = Napi::Error::New(env, "tensor.reshape: " + exception_message(e));
+    named.Set("cause", e.Value());
+    throw named;
   } catch (const std::exception& e) {
     throw Napi::TypeError::New(env, std::string("tensor.reshape: ") + e.what());
   }
+  // Reading the shape array can run JavaScript (an element getter) that disposes this tensor.
+  expect_live(*this, env, "reshape");
   if (shape_size(shape) != size())
     throw Napi::RangeError::New(env, "tensor.reshape: cannot view " + shape_str(shape_) + " as " + shape_str(shape) +
                                          " (element counts differ)");

@@ -39,6 +39,14 @@ class Tensor : public Napi::ObjectWrap<Tensor> {
   size_t byte_length() const { return static_cast<size_t>(size()) * dtype_size(dtype_); }
 
  private:
+  // The tensor a method or accessor was called on; a TypeError naming the member (info.Data())
+  // when `this` is anything else.
+  static Tensor& unwrap_this(const Napi::CallbackInfo& info);
+  template <Napi::Value (Tensor::*Member)(const Napi::CallbackInfo&)>
+  static Napi::Value dispatch(const Napi::CallbackInfo& info) {
+    return (unwrap_this(info).*Member)(info);
+  }
+
   void attach(const Shape& shape, DType dtype, std::shared_ptr<Storage> storage);
   void release();
 

@@ -1,50 +1,29 @@
 #!/usr/bin/env node
-// The wsr-native command line.
-import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'fs';
-import path from 'path';
-import { devices } from './device';
+// The wsr-native command line: `npx wsr-native train --noise 0.5`, `experiment N`, `download`,
+// `report RUN`, `devices`. The commands live in src/cli/.
+import { CommanderError } from 'commander';
+import { CliIO, CommandResult, EXIT, processIO } from './cli/io';
+import { buildProgram } from './cli/program';
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { buildProgram } from './cli/program';
 
-export function buildProgram(): Command {
-  const program = new Command('wsr-native')
-    .description('Weight sharing in CNNs: train a CNN, free its weight sharing, and measure what follows')
-    .version(packageVersion(), '-V, --version')
-    .showHelpAfterError();
-
-  program
-    .command('devices')
-    .description('list the usable devices (the CPU and each CUDA GPU)')
-    .option('--json', 'print JSON instead of a table')
-    .action((options: { json?: boolean }) => {
-      const list = devices();
-      if (options.json) {
-        process.stdout.write(JSON.stringify(list, null, 2) + '\n');
-        return;
-      }
-      for (const d of list) {
-        const memory = d.totalMemory ? `, ${(d.totalMemory / 2 ** 30).toFixed(1)} GiB` : '';
-        const cc = d.computeCapability ? `, compute ${d.computeCapability}` : '';
-        process.stdout.write(`${d.name.padEnd(8)} ${d.description}${memory}${cc}\n`);
-      }
-    });
-
-  return program;
-}
-
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+/**
+ * Runs the command line `argv` (as process.argv: node, script, then arguments) and returns the exit
+ * code; never exits the process. Results go to io.stdout, progress and errors to io.stderr.
+ */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const result: CommandResult = { exitCode: EXIT.ok };
+  const program = buildProgram(io, result, argv.slice(2));
   try {
     await program.parseAsync(argv);
-    return 0;
+    return result.exitCode;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
-    process.stderr.write(`wsr-native: ${(error as Error).message}\n`);
-    return 1;
+    if (error instanceof CommanderError) {
+      // --help and --version end with code 0; usage errors were already printed by commander.
+      return error.exitCode;
+    }
+    io.stderr.write(`wsr-native: ${(error as Error).message}\n`);
+    return EXIT.error;
   }
 }
 

@@ -60,3 +60,8 @@ export * from './report';
 export { writeFileAtomic, writeJsonAtomic } from './util/atomic';
 /** CIFAR-10: reading, validation, download, leak-free splits and a synthetic stand-in. */
 export * from './data';
+/** Models: layers, the paper's networks, Glorot initialisation, CNN → locally connected conversion. */
+export * from './nn';
+/** Training: the two-phase protocol, epochs, evaluation, checkpoints and run folders. */
+export * from './train';
+export { main } from './cli';

@@ -481,6 +481,19 @@ describe('bad inputs', () => {
     );
     expect(() => localToConv(t([2, 2, 4, 3, 3]), null)).toThrow(/localToConv: localW must have 6 dimensions/);
   });
+
+  test('the two outputs of a conversion must not share memory (found by the N-API fuzzer)', () => {
+    // With C·KH·KW = 1 the weight and the bias have equal sizes, so one can be a view of the other;
+    // both are written, so no result could be right. Both calls used to succeed.
+    const localW = t([2, 2, 3, 1, 1, 1]);
+    expect(() => addon().convToLocal(t([3, 1, 1, 1]).native, t([3]).native, localW.native, localW.reshape([2, 2, 3]).native)).toThrow(
+      /^convToLocal: localB and localW must not share memory/,
+    );
+    const convW = t([3, 1, 1, 1]);
+    expect(() => addon().localToConv(localW.native, t([2, 2, 3]).native, convW.native, convW.reshape([3]).native)).toThrow(
+      /^localToConv: convB and convW must not share memory/,
+    );
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { formatSummaryTable, summarize } from '../src/report';
+import { EpochRecord, formatSummaryTable, summarize } from '../src/report';
 import { syntheticRecords } from './helpers/records';
 
 describe('summary (made-up test records)', () => {
@@ -44,5 +44,25 @@ describe('summary (made-up test records)', () => {
     const text = formatSummaryTable(summarize(syntheticRecords(3, 0)));
     expect(text.split('\n')[0]).toMatch(/^metric\s+CNN$/);
     expect(text).toMatch(/test accuracy\s+\d+\.\d\d% \(epoch 3\)/);
+  });
+});
+
+describe('the FCN conversion record', () => {
+  test('is neither an FCN epoch nor its best validation accuracy', () => {
+    const base = {
+      aug_type: 'noise', aug: 0.5, vcp: 0, loss: 1, val_loss: 1, accuracy: 0.5,
+      translation: 0.3, noise: 0.3, edge_noise: 0.3, rotation: 0.3, swap: 0.3,
+      test_accuracy: null, seconds: 1, learning_rate: 1e-3,
+    };
+    const records: EpochRecord[] = [
+      { ...base, epoch: 1, model: 'cnn', phase: 'cnn', val_accuracy: 0.6, layers: [] },
+      { ...base, epoch: 1, model: 'fcn', phase: 'cnn', val_accuracy: 0.6, layers: [] },
+      { ...base, epoch: 2, model: 'cnn', phase: 'branch', val_accuracy: 0.55, layers: [] },
+      { ...base, epoch: 2, model: 'fcn', phase: 'branch', val_accuracy: 0.5, layers: [] },
+    ];
+    const fcn = summarize(records).find((r) => r.model === 'fcn')!;
+    expect(fcn.epochs).toBe(1);
+    expect(fcn.bestValAccuracy).toBe(0.5);
+    expect(fcn.bestValEpoch).toBe(2);
   });
 });

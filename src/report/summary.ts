@@ -33,7 +33,10 @@ function finite(value: number | null | undefined): number | null {
   return value === null || value === undefined || Number.isNaN(value) ? null : value;
 }
 
-function summarizeModel(model: ModelName, rows: EpochRecord[]): ModelSummary {
+function summarizeModel(model: ModelName, allRows: EpochRecord[]): ModelSummary {
+  // The FCN's record at the conversion point (phase 'cnn') is the CNN it was converted from, not an
+  // epoch of FCN training: it counts neither as an epoch nor as the FCN's best.
+  const rows = model === 'fcn' ? allRows.filter((r) => r.phase !== 'cnn') : allRows;
   let bestValAccuracy: number | null = null;
   let bestValEpoch: number | null = null;
   let testAccuracy: number | null = null;

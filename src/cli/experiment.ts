@@ -1,0 +1,39 @@
+// `wsr-native experiment N`: the published experiments' epochs, noise and patience; flags override.
+import { Command, InvalidArgumentError } from 'commander';
+import { defaultRunDir } from '../train/runFolder';
+import { EXPERIMENT_IDS, EXPERIMENT_PRESETS } from '../train/settings';
+import { CliIO, CommandResult } from './io';
+import { runTrainCommand } from './runTrain';
+import { TrainFlags, addTrainOptions, settingsFromFlags } from './trainOptions';
+
+function experimentId(value: string): 0 | 1 | 2 | 3 {
+  const id = Number(value);
+  if (!/^\d$/.test(value) || !(EXPERIMENT_IDS as number[]).includes(id)) {
+    throw new InvalidArgumentError(`expected one of ${EXPERIMENT_IDS.join(', ')}.`);
+  }
+  return id as 0 | 1 | 2 | 3;
+}
+
+/** Adds the `experiment` command. */
+export function addExperimentCommand(program: Command, io: CliIO, result: CommandResult, argv: string[]): void {
+  const list = EXPERIMENT_IDS.map((id) => `  ${id}: ${EXPERIMENT_PRESETS[id].description}`).join('\n');
+  const command = program
+    .command('experiment')
+    .description("run one of the paper's CIFAR-10 experiments (PROTOCOL.md); every flag overrides the preset")
+    .argument('<id>', `the experiment:\n${list}`, experimentId)
+    .addHelpText('after', `\nExperiments:\n${list}`);
+  addTrainOptions(command);
+  command.action(async (id: 0 | 1 | 2 | 3, flags: TrainFlags) => {
+    const preset = EXPERIMENT_PRESETS[id];
+    const settings = settingsFromFlags(flags, preset, id);
+    io.stderr.write(`experiment ${id}: ${preset.description}\n`);
+    result.exitCode = await runTrainCommand(io, {
+      settings,
+      runDir: flags.out ?? defaultRunDir(),
+      resume: false,
+      argv,
+      png: flags.png ?? true,
+      stopAfterEpochs: flags.stopAfterEpochs ?? null,
+    });
+  });
+}

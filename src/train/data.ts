@@ -1,0 +1,143 @@
+// The run's data: CIFAR-10 from the data folder (or the synthetic stand-in), split leak-free, with
+// checksums of every file read and of every split, for config.json.
+import { createHash } from 'crypto';
+import fs from 'fs';
+import path from 'path';
+import {
+  CIFAR_META_FILE,
+  CIFAR_TEST_FILE,
+  CIFAR_TRAIN_FILES,
+  CifarDataset,
+  DataSplits,
+  SplitPart,
+  findCifar,
+  generateSynthetic,
+  makeSplits,
+  readCifarArchive,
+  readCifarFolder,
+} from '../data';
+import { TrainSettings } from './settings';
+
+/** A file the run read, and its SHA-256. */
+export interface DataFileChecksum {
+  /** Path of the file (absolute), or, for generated data, the name of the generated file. */
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** A split's size and the SHA-256 of its bytes (images, then labels). */
+export interface SplitChecksum {
+  count: number;
+  sha256: string;
+}
+
+/** How the data of a run was found, read and split: the `data` section of config.json. */
+export interface DataReport {
+  dataset: TrainSettings['dataset'];
+  /** The folder or archive read, or 'synthetic(…)'. */
+  source: string;
+  classNames: string[];
+  /** SHA-256 of each file read (for generated data: of each generated file's bytes). */
+  files: DataFileChecksum[];
+  split: {
+    mode: DataSplits['mode'];
+    seed: number;
+    testSource: DataSplits['testSource'];
+    description: string;
+    duplicates: DataSplits['duplicates'];
+    disjoint: DataSplits['disjoint'];
+    checksums: Record<'train' | 'validation' | 'test', SplitChecksum | null>;
+  };
+}
+
+/** The loaded and split data of a run. */
+export interface RunData {
+  splits: DataSplits;
+  report: DataReport;
+}
+
+function sha256File(file: string): DataFileChecksum {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  const buffer = Buffer.allocUnsafe(1 << 22);
+  let bytes = 0;
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      hash.update(buffer.subarray(0, n));
+      bytes += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { file, bytes, sha256: hash.digest('hex') };
+}
+
+/** SHA-256 of a split's images followed by its labels. */
+export function splitChecksum(part: SplitPart | null): SplitChecksum | null {
+  if (!part) return null;
+  const sha256 = createHash('sha256').update(part.images).update(part.labels).digest('hex');
+  return { count: part.count, sha256 };
+}
+
+/** The data files of a CIFAR-10 folder that exist, in reading order. */
+function folderFiles(dir: string): string[] {
+  return [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE, CIFAR_META_FILE].map((n) => path.join(dir, n)).filter((f) => fs.existsSync(f));
+}
+
+async function readDataset(settings: TrainSettings): Promise<{ dataset: CifarDataset; files: DataFileChecksum[] }> {
+  if (settings.dataset === 'synthetic') {
+    const dataset = generateSynthetic({ seed: 0 });
+    const files = [...dataset.train, ...(dataset.test ? [dataset.test] : [])].map((f) => ({
+      file: `${f.name} (generated)`,
+      bytes: f.images.length + f.labels.length,
+      sha256: createHash('sha256').update(f.images).update(f.labels).digest('hex'),
+    }));
+    return { dataset, files };
+  }
+  const location = findCifar(settings.dataDir);
+  if (location.kind === 'archive') {
+    return { dataset: await readCifarArchive(location.path), files: [sha256File(location.path)] };
+  }
+  const dataset = readCifarFolder(location.path);
+  return { dataset, files: folderFiles(location.path).map(sha256File) };
+}
+
+/**
+ * Reads the run's dataset (throwing, when CIFAR-10 is missing, an error that says how to get it),
+ * checksums what it read, and splits it: standard or paper mode, the run seed, --validation and
+ * --limit. The splits are proven disjoint by src/data.
+ */
+export async function loadRunData(settings: TrainSettings): Promise<RunData> {
+  const { dataset, files } = await readDataset(settings);
+  const splits = makeSplits(dataset, {
+    mode: settings.split,
+    seed: settings.seed,
+    ...(settings.validation !== null ? { validation: settings.validation } : {}),
+    limit: settings.limit,
+  });
+  return {
+    splits,
+    report: {
+      dataset: settings.dataset,
+      source: dataset.source,
+      classNames: dataset.classNames,
+      files,
+      split: {
+        mode: splits.mode,
+        seed: splits.seed,
+        testSource: splits.testSource,
+        description: splits.description,
+        duplicates: splits.duplicates,
+        disjoint: splits.disjoint,
+        checksums: {
+          train: splitChecksum(splits.train),
+          validation: splitChecksum(splits.validation),
+          test: splitChecksum(splits.test),
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Training wsr-native's networks: the epoch loop (batches gathered and augmented on the device,
+ * statistics read once an epoch), evaluation with the robustness perturbations, divergence of the
+ * locally connected layers, early stopping, checkpoints with optimizer state, the paper's
+ * two-phase protocol (CNN, then the continued CNN and the converted FCN, interleaved), run
+ * folders with a lock, and resuming a stopped run.
+ *
+ * @packageDocumentation
+ */
+export { runTraining } from './run';
+export type { RunRequest, RunOutcome } from './run';
+export {
+  DEFAULT_SETTINGS,
+  EXPERIMENT_PRESETS,
+  EXPERIMENT_IDS,
+  RESUME_FIXED_KEYS,
+  checkSettings,
+} from './settings';
+export type { TrainSettings, ExperimentPreset, OptimizerName, DatasetName, SplitName } from './settings';
+export { epochOrder, batchStream, batchesPerEpoch, robustnessStream, derivedSeed } from './order';
+export { loadRunData, splitChecksum } from './data';
+export type { RunData, DataReport, DataFileChecksum, SplitChecksum } from './data';
+export { DeviceSplit } from './deviceData';
+export { Evaluator, ROBUSTNESS_COLUMNS } from './evaluate';
+export type { EvaluationResult, PassResult } from './evaluate';
+export { trainEpoch } from './epoch';
+export type { EpochInputs, EpochState } from './epoch';
+export { layerDivergences } from './divergence';
+export { EarlyStopping } from './earlyStopping';
+export type { EarlyStoppingState } from './earlyStopping';
+export { writeCheckpoint, readCheckpoint } from './checkpoint';
+export type { Checkpoint } from './checkpoint';
+export { makeOptimizer } from './optimizer';
+export type { Optimizer } from './optimizer';
+export { ModelTrainer, readModelWeights } from './trainer';
+export { checkConversion, describeConversion, CONVERSION_REL_TOLERANCE } from './conversion';
+export type { ConversionCheck } from './conversion';
+export { acquireRunLock, RunLockedError, LOCK_FILE } from './lock';
+export type { RunLock } from './lock';
+export { runPaths, defaultRunDir, readConfig, readRunState } from './runFolder';
+export type { RunPaths, RunConfig, RunState, ModelState } from './runFolder';
+export { NonFiniteLossError } from './context';
+export { StopRequest, RunInterrupted } from './yieldPoint';
+export { progressFor, BarProgress, LineProgress, formatDuration } from './progress';
+export type { Progress, ProgressStream } from './progress';

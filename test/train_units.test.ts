@@ -1,0 +1,204 @@
+// The training loop's pieces that need no training: epoch orders and streams, early stopping,
+// the checkpoint format, the run-folder lock, settings from flags and presets, resume conflicts.
+import { spawnSync } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { resumeSettings } from '../src/cli/resume';
+import { settingsFromFlags } from '../src/cli/trainOptions';
+import { readCheckpoint, writeCheckpoint } from '../src/train/checkpoint';
+import { EarlyStopping } from '../src/train/earlyStopping';
+import { LOCK_FILE, RunLockedError, acquireRunLock } from '../src/train/lock';
+import { batchStream, derivedSeed, epochOrder, robustnessStream } from '../src/train/order';
+import { BarProgress, LineProgress, formatDuration, progressFor } from '../src/train/progress';
+import { EXPERIMENT_PRESETS, describeSettings } from '../src/train/settings';
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wsr-train-units-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('epoch orders and streams', () => {
+  test('an epoch order is a permutation, a pure function of (seed, epoch)', () => {
+    const a = epochOrder(7, 3, 1000);
+    expect(Array.from(a).sort((x, y) => x - y)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(epochOrder(7, 3, 1000)).toEqual(a);
+    expect(epochOrder(7, 4, 1000)).not.toEqual(a);
+    expect(epochOrder(8, 3, 1000)).not.toEqual(a);
+    expect(Array.from(epochOrder(1, 1, 1))).toEqual([0]);
+    expect(epochOrder(1, 1, 0).length).toBe(0);
+  });
+
+  test('orders look uniform: each position holds each image about equally often', () => {
+    const n = 8;
+    const counts = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    const epochs = 4000;
+    for (let e = 1; e <= epochs; e++) epochOrder(42, e, n).forEach((image, pos) => counts[pos][image]++);
+    // Expected 500 per cell; binomial SD ≈ 21; allow 6 SD.
+    for (const row of counts) for (const c of row) expect(Math.abs(c - epochs / n)).toBeLessThan(130);
+  });
+
+  test('batch streams count batches over the run; robustness streams are fixed per (perturbation, batch)', () => {
+    expect(batchStream(1, 0, 10)).toBe(0);
+    expect(batchStream(1, 9, 10)).toBe(9);
+    expect(batchStream(2, 0, 10)).toBe(10);
+    const streams = new Set<number>();
+    for (let k = 0; k < 5; k++) for (let b = 0; b < 100; b++) streams.add(robustnessStream(k, b));
+    expect(streams.size).toBe(500);
+    expect(derivedSeed(1, 'train-noise')).not.toBe(derivedSeed(1, 'robustness'));
+    expect(derivedSeed(1, 'train-noise')).toBe(derivedSeed(1, 'train-noise'));
+  });
+});
+
+describe('early stopping', () => {
+  test('stops after `patience` epochs without a strictly better validation accuracy', () => {
+    const es = new EarlyStopping(2);
+    expect(es.update(1, 0.5)).toBe(true);
+    expect(es.update(2, 0.5)).toBe(false); // equal is not better
+    expect(es.stopped).toBe(false);
+    expect(es.update(3, 0.4)).toBe(false);
+    expect(es.stopped).toBe(true);
+    expect(es.bestEpoch).toBe(1);
+    expect(es.best).toBe(0.5);
+  });
+
+  test('a NaN never improves; state round-trips', () => {
+    const es = new EarlyStopping(3);
+    es.update(1, NaN);
+    expect(es.best).toBeNull();
+    es.update(2, 0.1);
+    const copy = new EarlyStopping(3, es.state());
+    expect(copy.state()).toEqual(es.state());
+    expect(() => new EarlyStopping(0)).toThrow(/patience/);
+  });
+});
+
+describe('checkpoint files', () => {
+  test('named float32 arrays and meta round-trip exactly', () => {
+    const file = path.join(tmp, 'a.ckpt');
+    const tensors = new Map<string, Float32Array>([
+      ['param/conv1.weight', Float32Array.from([1.5, -2, NaN, Infinity])],
+      ['empty', new Float32Array(0)],
+      ['optimizer/m/0', Float32Array.from({ length: 1001 }, (_, i) => i / 7)],
+    ]);
+    writeCheckpoint(file, { meta: { epoch: 3, note: 'ü' }, tensors });
+    const back = readCheckpoint(file);
+    expect(back.meta).toEqual({ epoch: 3, note: 'ü' });
+    expect([...back.tensors.keys()]).toEqual([...tensors.keys()]);
+    for (const [k, v] of tensors) expect(Buffer.from(back.tensors.get(k)!.buffer)).toEqual(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+  });
+
+  test('a truncated or foreign file is refused with its name', () => {
+    const file = path.join(tmp, 'b.ckpt');
+    writeCheckpoint(file, { meta: {}, tensors: new Map([['x', new Float32Array(100)]]) });
+    const bytes = fs.readFileSync(file);
+    fs.writeFileSync(file, bytes.subarray(0, bytes.length - 8));
+    expect(() => readCheckpoint(file)).toThrow(/b\.ckpt: checkpoint is truncated/);
+    fs.writeFileSync(file, 'hello world, not a checkpoint');
+    expect(() => readCheckpoint(file)).toThrow(/b\.ckpt: not a wsr-native checkpoint/);
+  });
+});
+
+describe('run folder lock', () => {
+  test('a live holder is refused; a dead one is taken over; release removes the file', () => {
+    const dir = path.join(tmp, 'run-lock');
+    const lock = acquireRunLock(dir);
+    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
+    expect(() => acquireRunLock(dir)).toThrow(RunLockedError);
+    lock.release();
+    expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+
+    // pid 1 is always alive: refused, with the pid in the message.
+    fs.writeFileSync(path.join(dir, LOCK_FILE), '1\n');
+    expect(() => acquireRunLock(dir)).toThrow(/in use by another wsr-native process \(pid 1\)/);
+
+    // A process that has exited leaves a stale lock.
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(child.stdout);
+    fs.writeFileSync(path.join(dir, LOCK_FILE), `${deadPid}\n`);
+    const taken = acquireRunLock(dir);
+    expect(taken.tookOverFrom).toBe(deadPid);
+    taken.release();
+  });
+});
+
+describe('settings from flags', () => {
+  test('experiment presets, with every flag overriding; --cnn-continue-epochs follows --fcn-epochs', () => {
+    const e1 = settingsFromFlags({ device: 'cpu' }, EXPERIMENT_PRESETS[1], 1);
+    expect(e1).toMatchObject({ noise: 0.3, cnnEpochs: 100, cnnContinueEpochs: 100, fcnEpochs: 200, patience: 100, experiment: 1 });
+    const e0 = settingsFromFlags({ device: 'cpu' }, EXPERIMENT_PRESETS[0], 0);
+    expect(e0).toMatchObject({ noise: 0, cnnEpochs: 500, cnnContinueEpochs: 500, fcnEpochs: 500, patience: 100 });
+    const e2 = settingsFromFlags({ device: 'cpu', fcnEpochs: 7 }, EXPERIMENT_PRESETS[2], 2);
+    expect(e2).toMatchObject({ noise: 0.5, cnnEpochs: 100, fcnEpochs: 7, cnnContinueEpochs: 7 });
+    const e3 = settingsFromFlags({ device: 'cpu', noise: 0.1, patience: 5, cnnContinueEpochs: 3 }, EXPERIMENT_PRESETS[3], 3);
+    expect(e3).toMatchObject({ noise: 0.1, cnnEpochs: 50, fcnEpochs: 50, cnnContinueEpochs: 3, patience: 5 });
+    const plain = settingsFromFlags({ device: 'cpu' }, null, null);
+    expect(plain).toMatchObject({ optimizer: 'adam', lr: 1e-4, batchSize: 128, robustness: true, experiment: null });
+  });
+
+  test('resume keeps the saved settings, allows --device/--threads/--data-dir, refuses other changes', () => {
+    const saved = settingsFromFlags({ device: 'cpu', noise: 0.5, threads: 2 }, null, null);
+    const given = (keys: string[]) => (k: string) => keys.includes(k);
+    const same = resumeSettings('runs/x', saved, { noise: 0.5, threads: 1, device: 'cpu' }, given(['noise', 'threads', 'device']));
+    expect(same).toEqual({ ...saved, threads: 1 });
+    expect(() => resumeSettings('runs/x', saved, { noise: 0.3, lr: 1 }, given(['noise', 'lr']))).toThrow(
+      /--noise 0\.3 \(the run has noise = 0\.5\); --lr 1 \(the run has lr = 0\.0001\)/,
+    );
+    expect(() => resumeSettings('runs/x', saved, { out: 'runs/y' }, given(['out']))).toThrow(/--out runs\/y/);
+  });
+});
+
+describe('progress', () => {
+  const sink = (isTTY: boolean) => {
+    const out = { text: '', isTTY, columns: 100, write: (t: string) => (out.text += t) };
+    return out;
+  };
+
+  test('a terminal gets a bar redrawn in place with ETA and running loss, then the epoch line', () => {
+    const out = sink(true);
+    expect(progressFor(out)).toBeInstanceOf(BarProgress);
+    const bar = new BarProgress(out, 0, 0);
+    let reads = 0;
+    bar.epochStart('cnn epoch 1/2', 4);
+    for (let b = 1; b <= 4; b++) bar.batch(b, 4, () => (reads++, 2.5 - b / 10));
+    expect(reads).toBeGreaterThan(0);
+    expect(out.text).toMatch(/\rcnn epoch 1\/2 \[=+>? *\] +25% 1\/4 ETA \d+:\d\d loss 2\.4000\x1b\[K/);
+    expect(out.text).toMatch(/100% 4\/4 ETA 0:00 loss 2\.1000/);
+    bar.evaluating();
+    bar.epochEnd('cnn epoch 1/2  loss 2.1');
+    expect(out.text.endsWith('\r\x1b[Kcnn epoch 1/2  loss 2.1\n')).toBe(true);
+  });
+
+  test('the running loss (a device read) is read at most once per interval', () => {
+    const out = sink(true);
+    const bar = new BarProgress(out, 0, 60_000);
+    let reads = 0;
+    bar.epochStart('x', 100);
+    for (let b = 1; b <= 100; b++) bar.batch(b, 100, () => (reads++, 1));
+    expect(reads).toBe(1); // only the final batch
+  });
+
+  test('elsewhere one plain line per epoch, no bar', () => {
+    const out = sink(false);
+    const p = progressFor(out);
+    expect(p).toBeInstanceOf(LineProgress);
+    p.epochStart('cnn epoch 1/2', 4);
+    p.batch(1, 4, () => 1);
+    p.evaluating();
+    p.epochEnd('cnn epoch 1/2  loss 2.1');
+    p.line('finished');
+    expect(out.text).toBe('cnn epoch 1/2  loss 2.1\nfinished\n');
+  });
+
+  test('durations and the settings line', () => {
+    expect(formatDuration(5)).toBe('0:05');
+    expect(formatDuration(3725)).toBe('1:02:05');
+    expect(formatDuration(NaN)).toBe('--:--');
+    const s = settingsFromFlags({ device: 'cpu' }, EXPERIMENT_PRESETS[2], 2);
+    expect(describeSettings(s)).toBe(
+      'experiment 2: CNN 100 epoch(s), then the CNN continued 500 and the FCN 500 (early stopping patience 100); ' +
+        'noise σ 0.5; Adam lr 0.0001; batch 128; seed 0',
+    );
+  });
+});
