@@ -18,6 +18,8 @@ import { local2d, local2dBackward } from '../src/ops/local';
 import type { Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 import { expectClose } from './helpers/compare';
 import { targetsMarkdown } from '../src/bench/targets';
+import { networkByName } from '../src/nn/spec';
+import { specParameterCount } from '../src/nn/plan';
 import type { ResultRow } from '../src/bench/types';
 
 async function captureStdout(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
@@ -124,6 +126,12 @@ describe('FLOP formulas (2·MACs per pass), checked by hand', () => {
     expect(networkForwardFlops(CIFAR_NET, 1)).toBe(2 * (940_800 + 5_120_000 + 2_654_208 + 2_359_296 + 10_240));
     expect(parameterCount(CIFAR_NET, false)).toBe(2_875_530);
     expect(parameterCount(CIFAR_NET, true)).toBe(11_103_626);
+  });
+  test("the bench's layer table agrees with the model specs it times through Sequential", () => {
+    for (const [net, name] of [[CIFAR_NET, 'cifar10'], [MNIST_NET, 'mnist']] as const) {
+      expect(parameterCount(net, false)).toBe(specParameterCount(networkByName(name, 'cnn')));
+      expect(parameterCount(net, true)).toBe(specParameterCount(networkByName(name, 'fcn')));
+    }
   });
 });
 

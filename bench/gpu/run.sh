@@ -97,7 +97,7 @@ step_epoch() {
   if [[ $WSR_GPU == 1 ]]; then
     node bench/gpu/epoch.js --out "$OUT/epoch.json" --device cuda --timeout-s "$STEP_S"
   else
-    node bench/gpu/epoch.js --out "$OUT/epoch.json" --device cpu --train-per-file 300 --validation 500 --timeout-s "$STEP_S"
+    node bench/gpu/epoch.js --out "$OUT/epoch.json" --device cpu --limit 512 --validation 256 --timeout-s "$STEP_S"
   fi
 }
 

@@ -1,10 +1,10 @@
 // wsr-native workloads of the windowed layers: conv and locally connected, forward and both
 // gradients, NCHW, valid padding.
 import { Tensor } from '../../tensor';
+import { conv2dBackwardInputInto, conv2dBackwardWeightInto, conv2dForwardInto } from '../../ops/conv';
 import { local2dBackwardInputInto, local2dBackwardWeightInto, local2dForwardInto } from '../../ops/local';
 import { WindowShape } from '../shapes';
 import { Workload } from '../types';
-import { convExports, validGeometry } from './conv_exports';
 import { glorotScale, nativeWorkload, randomTensor } from './tensors';
 
 export type WindowPass = 'forward' | 'backward_input' | 'backward_weight';
@@ -22,8 +22,6 @@ export function windowWorkload(
   pass: WindowPass,
   device: string,
 ): Workload {
-  const conv = local ? null : convExports();
-  const geometry = validGeometry(s.stride);
   const options = { stride: s.stride, padding: 'valid' as const };
   const xShape = [batch, s.c, s.h, s.w];
   const yShape = [batch, s.k, s.oh, s.ow];
@@ -43,24 +41,24 @@ export function windowWorkload(
       const b = make(bShape, 3, 0.1);
       const y = make(yShape, 4);
       return nativeWorkload(device, tensors, () => {
-        if (conv) conv.conv2dForward(x.native, w.native, b.native, y.native, ...geometry);
-        else local2dForwardInto(x, w, b, y, options);
+        if (local) local2dForwardInto(x, w, b, y, options);
+        else conv2dForwardInto(x, w, b, y, options);
       });
     }
     const dy = make(yShape, 5);
     if (pass === 'backward_input') {
       const dx = make(xShape, 6);
       return nativeWorkload(device, tensors, () => {
-        if (conv) conv.conv2dBackwardInput(dy.native, w.native, dx.native, ...geometry);
-        else local2dBackwardInputInto(dy, w, dx, options);
+        if (local) local2dBackwardInputInto(dy, w, dx, options);
+        else conv2dBackwardInputInto(dy, w, dx, options);
       });
     }
     const x = make(xShape, 1);
     const dw = make(wShape, 7);
     const db = make(bShape, 8);
     return nativeWorkload(device, tensors, () => {
-      if (conv) conv.conv2dBackwardWeight(x.native, dy.native, dw.native, db.native, ...geometry);
-      else local2dBackwardWeightInto(x, dy, dw, db, options);
+      if (local) local2dBackwardWeightInto(x, dy, dw, db, options);
+      else conv2dBackwardWeightInto(x, dy, dw, db, options);
     });
   } catch (error) {
     tensors.forEach((t) => t.dispose());
