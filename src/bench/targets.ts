@@ -32,6 +32,14 @@ function find(rows: readonly ResultRow[], k: Key): ResultRow | undefined {
 }
 
 const ms = (r: ResultRow | undefined): string => (r?.ms != null ? r.ms.toFixed(r.ms < 10 ? 2 : 1) : '–');
+
+/** A baseline's time, or why it has none ("skipped: …", "no … kernel"). */
+function baselineCell(rows: readonly ResultRow[], k: Key): string {
+  const timed = find(rows, k);
+  if (timed) return ms(timed);
+  const any = rows.find((r) => r.op === k.op && r.shape === k.shape && r.batch === k.batch && r.impl === k.impl);
+  return any?.note ? `– (${any.note})` : '–';
+}
 const times = (x: number | null): string => (x === null ? '–' : `${x.toFixed(x < 10 ? 2 : 1)}×`);
 const verdict = (ok: boolean | null): string => (ok === null ? 'not measured' : ok ? 'met' : '**missed**');
 
@@ -95,9 +103,9 @@ export function targetsMarkdown(rows: readonly ResultRow[], batch = 128): string
         shape,
         String(b),
         ms(mine),
-        ms(cpu),
+        baselineCell(rows, { ...k, impl: 'tfjs-cpu' }),
         judged(r, (x) => x >= TARGETS.stepVsTfjsCpu),
-        ms(wasm),
+        baselineCell(rows, { ...k, impl: 'tfjs-wasm' }),
         times(ratio(wasm, mine)),
       ]);
     }
