@@ -43,20 +43,28 @@ step_sanitizer() {
     echo "compute-sanitizer not found"
     return "$SKIPPED"
   }
-  local rc=0 tool filter
+  local rc=0 filter
+  # A sanitizer run stopped at its time limit (slow under instrumentation) is partial coverage,
+  # not a finding; any other non-zero exit is (3: errors or hazards reported).
+  judge() {
+    local r=$1
+    if ((r == 124 || r == 137)); then echo "(stopped at its time limit: partial coverage)"; elif ((r != 0)); then rc=$r; fi
+  }
   {
-    # memcheck over every check (one repetition); racecheck over the kernels that share memory.
+    # memcheck over the checks (one repetition, as far as its limit allows); racecheck over the
+    # kernels that use shared memory (the GEMM tiles of conv and LC; the distance reductions).
     echo "== memcheck: all checks, --reps 1"
-    timeout -k 5 "${WSR_MEMCHECK_S:-40}" "$sanitizer" --tool memcheck --error-exitcode 3 \
-      ./build/wsr_kernel_check --reps 1 || rc=$?
-    for filter in conv2d local_ dense softmax distance; do
+    timeout -k 5 "${WSR_MEMCHECK_S:-25}" "$sanitizer" --tool memcheck --error-exitcode 3 \
+      ./build/wsr_kernel_check --reps 1
+    judge $?
+    for filter in conv2d local_ distance; do
       echo "== racecheck: --filter $filter --reps 1"
-      timeout -k 5 "${WSR_RACECHECK_S:-8}" "$sanitizer" --tool racecheck --racecheck-report hazard --error-exitcode 3 \
-        ./build/wsr_kernel_check --reps 1 --filter "$filter" || rc=$?
+      timeout -k 5 "${WSR_RACECHECK_S:-7}" "$sanitizer" --tool racecheck --racecheck-report hazard --error-exitcode 3 \
+        ./build/wsr_kernel_check --reps 1 --filter "$filter"
+      judge $?
     done
-  } 2>&1 | tee "$OUT/sanitizer.log"
-  # 124: a sanitizer run hit its limit (slow under instrumentation): partial, not a finding.
-  grep -E "ERROR SUMMARY|RACECHECK SUMMARY|checks run" "$OUT/sanitizer.log"
+  } >"$OUT/sanitizer.log" 2>&1
+  cat "$OUT/sanitizer.log"
   return "$rc"
 }
 
@@ -170,11 +178,11 @@ main() {
     run_step build 240
   fi
   run_step kernel_check 45
-  if [[ $WSR_GPU == 1 ]]; then run_step sanitizer 60; else status+=("sanitizer     skipped: no GPU"); fi
-  run_step jest 90
+  if [[ $WSR_GPU == 1 ]]; then run_step sanitizer 50; else status+=("sanitizer     skipped: no GPU"); fi
+  run_step jest 75
   run_step bench 90
   run_step torch 90
-  run_step epoch 60
+  run_step epoch 90
   budget=$((budget + 15)) # the summary always gets its few seconds
   echo
   echo "== steps"
