@@ -18,7 +18,20 @@ function readRows(files: string): ResultRow[] {
   });
 }
 
-export function registerBenchCommand(program: Command): Command {
+/** Where the bench writes: results to stdout, progress and notices to stderr (the CLI's CliIO fits). */
+export interface BenchStreams {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+/**
+ * Adds `bench` to a commander program (the wsr-native CLI, or bench/main.ts on its own). Errors
+ * are thrown from the action, for the program's own error handling.
+ */
+export function registerBenchCommand(
+  program: Command,
+  io: BenchStreams = { stdout: process.stdout, stderr: process.stderr },
+): Command {
   return program
     .command('bench')
     .description('time every kernel (conv, LC, dense, optimizers, distances) and whole training steps against TensorFlow.js')
@@ -39,9 +52,9 @@ export function registerBenchCommand(program: Command): Command {
       const options = parseBenchOptions(raw, numThreads());
       const rows = raw.from
         ? readRows(raw.from)
-        : await runBench(options, { log: (line) => process.stderr.write(`${line}\n`) });
+        : await runBench(options, { log: (line) => io.stderr.write(`${line}\n`) });
       let text = options.json ? formatJson(rows) : formatTable(rows) + tableFooter();
       if (raw.targets) text += `\n${targetsMarkdown(rows, Math.max(...options.batches))}`;
-      process.stdout.write(text);
+      io.stdout.write(text);
     });
 }
