@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'fs';
 import path from 'path';
+import { registerBenchCommand } from '../bench/command';
 import { packageRoot } from '../native';
 import { addDevicesCommand } from './devices';
 import { addDownloadCommand } from './download';
@@ -36,7 +37,6 @@ export function buildProgram(io: CliIO, result: CommandResult, argv: string[]): 
   addDownloadCommand(program, io);
   addReportCommand(program, io);
   addDevicesCommand(program, io);
-  // `bench` (micro-benchmarks against TensorFlow.js) comes from its own issue: add it here as
-  // addBenchCommand(program, io, result) from src/cli/bench.ts.
+  registerBenchCommand(program, io);
   return program;
 }
