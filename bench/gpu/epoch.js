@@ -95,7 +95,7 @@ function main() {
       result.runs[name] = { skipped: 'out of time' };
       continue;
     }
-    const run = spawnSync(process.execPath, flags, { stdio: ['ignore', 'inherit', 'inherit'], timeout: left });
+    const run = spawnSync(process.execPath, flags, { stdio: ['ignore', process.stderr, process.stderr], timeout: left });
     const jsonl = path.join(out, 'metrics.jsonl');
     if (run.status !== 0 || !fs.existsSync(jsonl)) {
       result.runs[name] = { failed: `exit ${run.status}${run.signal ? ` (${run.signal})` : ''}` };

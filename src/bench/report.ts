@@ -61,10 +61,11 @@ export function formatTable(rows: readonly ResultRow[]): string {
 
 export function tableFooter(): string {
   return [
-    'ms: median wall time of one run after warm-up, contenders alternating; vs X: X\'s time over ours.',
+    'ms: median wall time of one run after warm-up, contenders alternating (each timed run after an untimed one); ' +
+      'vs X: X\'s time over ours.',
     'Layouts: wsr-native NCHW, TensorFlow.js NHWC, each timed in its own. FLOPs: 2·MACs per pass (src/bench/flops.ts).',
-    `tfjs-cpu: at most ${TFJS_CPU_MAX_REPEATS} runs or ${TFJS_CPU_MAX_TOTAL_MS / 1000} s per case; cases predicted over ` +
-      `${TFJS_CPU_RUN_BUDGET_MS / 1000} s a run are skipped unless --slow-baselines.`,
+    `tfjs-cpu: timed after the others, at most ${TFJS_CPU_MAX_REPEATS} runs or ${TFJS_CPU_MAX_TOTAL_MS / 1000} s per case; ` +
+      `cases predicted over ${TFJS_CPU_RUN_BUDGET_MS / 1000} s a run are skipped unless --slow-baselines.`,
   ].join('\n') + '\n';
 }
 
