@@ -104,8 +104,10 @@ files=$(ls "$RESULTS"/*.json | grep -v epoch_cpu | tr '\n' ',' | sed 's/,$//')
 files=$(tr ',' '\n' <<<"$files" | sort -t/ -k3 | awk '/small_batches/ { last = $0; next } { print } END { if (last) print last }' | paste -sd,)
 targets=$("${BENCH[@]}" --from "$files" --targets --batch "$B" | sed -n '/^### /,$p')
 small=$("${BENCH[@]}" --from "$RESULTS/small_batches.json")
+notes="(none: bench/results/notes.md is kept across runs for them)"
+[[ -s $RESULTS/notes.md ]] && notes=$(cat "$RESULTS/notes.md")
 period=$(cut -f5 "$RUNS" | sort | sed -n '1p;$p' | paste -sd' ' | sed 's/ / to /')
-runs_table=$(awk -F'\t' '{ printf "| `%s` | `%s` | %s | %s | %s |\n", $1, $2, $3, $4, $5 }' "$RUNS")
+runs_table=$(sort -t$'\t' -k5 "$RUNS" | awk -F'\t' '{ printf "| `%s` | `%s` | %s | %s | %s |\n", $1, $2, $3, $4, $5 }')
 
 cat >"$MD" <<EOF
 # wsr-native CPU benchmark results
@@ -115,13 +117,14 @@ Node $(node --version); TensorFlow.js $(node -p "require('@tensorflow/tfjs-core/
 Measured $period (UTC) by \`bash bench/cpu_results.sh\`; raw rows in bench/results/*.json
 (\`wsr-native bench --from bench/results/layers.json\` prints any of them as a table).
 
-How: every contender set up once, warmed up, then timed in alternation (each round, one untimed and
-one timed run of each: the first run after another contender's is slow for everyone), median reported. wsr-native is timed in its NCHW layout, TensorFlow.js in NHWC. The wasm backend runs on one
-thread in Node; wsr-native at 2 threads unless said. tfjs-backend-cpu is timed after the others, at
-most 3 times or 10 s per case (so its multi-minute training steps once), without warm-up when a run
-takes over a second. FLOPs are 2·MACs per pass (src/bench/flops.ts). The LC baseline is Keras'
-construction in tfjs ops (slices + one batched matmul), checked against our local2d in
-test/bench.test.ts.
+How: every contender set up once, warmed up, then timed in alternation: each round, one untimed
+and one timed run of each (the first run after another contender's is slow for everyone); median
+reported. wsr-native is timed in its NCHW layout, TensorFlow.js in NHWC. The wasm backend runs on
+one thread in Node; wsr-native at 2 threads unless said. tfjs-backend-cpu is timed after the
+others, at most 3 times or 10 s per case (so its multi-minute training steps once), without
+warm-up when a run takes over a second. FLOPs are 2·MACs per pass (src/bench/flops.ts). The LC
+baseline is Keras' construction in tfjs ops (slices + one batched matmul), checked against our
+local2d in test/bench.test.ts.
 
 ## Runs, and the load average (1, 5, 15 min) before and after each
 
@@ -134,6 +137,10 @@ $runs_table
 ## Targets
 
 $targets
+
+## Notes
+
+$notes
 
 ## CIFAR-10 epoch through the training loop
 
