@@ -63,6 +63,7 @@ interface ChildRun {
   code: number | null;
   stdout: string;
   stderr: string;
+  signal?: NodeJS.Signals | null;
 }
 
 /** Runs the CLI as a child process; `onStderr` sees stderr as it grows (with the child, to signal it). */
@@ -75,7 +76,7 @@ function child(args: string[], onStderr?: (text: string, proc: ChildProcess) => 
     stderr += chunk.toString();
     onStderr?.(stderr, proc);
   });
-  return new Promise((resolve) => proc.on('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) => proc.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
 const records = (run: string): EpochRecord[] => readMetricsJsonl(path.join(run, 'metrics.jsonl')).records;
@@ -280,6 +281,28 @@ describe('stop and resume', () => {
     const strip = (rs: EpochRecord[]) => rs.map(({ seconds: _s, ...rest }) => rest);
     expect(strip(records(runB))).toEqual(strip(records(runA)));
     expect(config(runB).resumes).toHaveLength(1);
+  }, 180_000);
+
+  test('after kill -9 mid-run, --resume continues from the last completed epoch with the uninterrupted metrics', async () => {
+    const runK = path.join(tmp, 'killed');
+    const run = await child(['train', ...TINY, '--out', runK], (text, proc) => {
+      // Killed during epoch 2, after epoch 1's checkpoint is on disk.
+      if (/cnn epoch 2\/2 /.test(text)) proc.kill('SIGKILL');
+    });
+    expect(run.signal).toBe('SIGKILL');
+    expect(fs.existsSync(path.join(runK, '.lock'))).toBe(true); // left behind by the dead process
+    const resumed = await child(['train', '--resume', runK]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/took over the lock of process \d+, which is gone/);
+    expect(resumed.stderr).toMatch(/resuming after epoch \d/);
+    const strip = (rs: EpochRecord[]) => rs.map(({ seconds: _s, ...rest }) => rest);
+    expect(strip(records(runK))).toEqual(strip(records(runA)));
+    // No duplicated or torn rows: one CSV row per (epoch, model), each with the header's cell count.
+    const lines = fs.readFileSync(path.join(runK, 'metrics.csv'), 'utf8').trim().split('\n');
+    const keys = lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','));
+    expect(new Set(keys).size).toBe(keys.length);
+    const width = lines[0].split(',').length;
+    expect(lines.every((l) => l.split(',').length === width)).toBe(true);
   }, 180_000);
 
   test('a NaN loss stops the run with a message and no checkpoint of the bad epoch', async () => {
