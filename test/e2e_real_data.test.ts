@@ -14,42 +14,13 @@ import { spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { CHILD_BOOT } from './helpers/cli';
 import { EpochRecord, readMetricsJsonl } from '../src/report';
 import { RunConfig } from '../src/train/runFolder';
 
 const root = path.join(__dirname, '..');
 const dataDir = path.join(root, '..', 'shared', 'data', 'cifar-10-batches-bin');
 const haveData = fs.existsSync(path.join(dataDir, 'data_batch_1.bin'));
-
-// Boots the TypeScript CLI in a plain child node (no jest sandbox, where seeded weight
-// initialisation in JavaScript runs about ten times slower): .ts files are transpiled on require,
-// the output cached in the temp folder by content.
-const CHILD_BOOT = `
-const fs = require('fs');
-const path = require('path');
-const crypto = require('crypto');
-const cache = path.join(require('os').tmpdir(), 'wsr-native-ts-cache');
-fs.mkdirSync(cache, { recursive: true });
-let ts = null;
-require.extensions['.ts'] = (m, file) => {
-  const source = fs.readFileSync(file, 'utf8');
-  const cached = path.join(cache, crypto.createHash('sha1').update(file + '\\n' + source).digest('hex') + '.js');
-  let code;
-  try {
-    code = fs.readFileSync(cached, 'utf8');
-  } catch {
-    ts = ts || require('typescript');
-    code = ts.transpileModule(source, {
-      fileName: file,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    }).outputText;
-    fs.writeFileSync(cached + '.' + process.pid, code);
-    fs.renameSync(cached + '.' + process.pid, cached);
-  }
-  m._compile(code, file);
-};
-require('./src/cli.ts').main(['node', 'wsr-native', ...process.argv.slice(1)]).then((code) => { process.exitCode = code; });
-`;
 
 function child(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, ['-e', CHILD_BOOT, '--', ...args], { cwd: root });

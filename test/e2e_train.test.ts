@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { main } from '../src/cli';
+import { CHILD_BOOT, cli } from './helpers/cli';
 import { EpochRecord, PUBLISHED_COLUMNS, readMetricsJsonl } from '../src/report';
 import { readCheckpoint } from '../src/train/checkpoint';
 import { RunConfig, RunState } from '../src/train/runFolder';
@@ -19,50 +19,11 @@ const TINY = [
   '--batch-size', '64', '--lr', '1e-3', '--threads', '2', '--device', 'cpu', '--no-png',
 ];
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['node', 'wsr-native', ...args], {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-  });
-  return { code, stdout, stderr };
-}
-
-// Boots the TypeScript CLI in a plain child node (no jest sandbox, where seeded weight
-// initialisation in JavaScript runs about ten times slower): .ts files are transpiled on require,
-// the output cached in the temp folder by content.
-const CHILD_BOOT = `
-const fs = require('fs');
-const path = require('path');
-const crypto = require('crypto');
-const cache = path.join(require('os').tmpdir(), 'wsr-native-ts-cache');
-fs.mkdirSync(cache, { recursive: true });
-let ts = null;
-require.extensions['.ts'] = (m, file) => {
-  const source = fs.readFileSync(file, 'utf8');
-  const cached = path.join(cache, crypto.createHash('sha1').update(file + '\\n' + source).digest('hex') + '.js');
-  let code;
-  try {
-    code = fs.readFileSync(cached, 'utf8');
-  } catch {
-    ts = ts || require('typescript');
-    code = ts.transpileModule(source, {
-      fileName: file,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    }).outputText;
-    fs.writeFileSync(cached + '.' + process.pid, code);
-    fs.renameSync(cached + '.' + process.pid, cached);
-  }
-  m._compile(code, file);
-};
-require('./src/cli.ts').main(['node', 'wsr-native', ...process.argv.slice(1)]).then((code) => { process.exitCode = code; });
-`;
-
 interface ChildRun {
   code: number | null;
   stdout: string;
   stderr: string;
+  signal?: NodeJS.Signals | null;
 }
 
 /** Runs the CLI as a child process; `onStderr` sees stderr as it grows (with the child, to signal it). */
@@ -75,7 +36,7 @@ function child(args: string[], onStderr?: (text: string, proc: ChildProcess) => 
     stderr += chunk.toString();
     onStderr?.(stderr, proc);
   });
-  return new Promise((resolve) => proc.on('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) => proc.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
 const records = (run: string): EpochRecord[] => readMetricsJsonl(path.join(run, 'metrics.jsonl')).records;
@@ -280,6 +241,28 @@ describe('stop and resume', () => {
     const strip = (rs: EpochRecord[]) => rs.map(({ seconds: _s, ...rest }) => rest);
     expect(strip(records(runB))).toEqual(strip(records(runA)));
     expect(config(runB).resumes).toHaveLength(1);
+  }, 180_000);
+
+  test('after kill -9 mid-run, --resume continues from the last completed epoch with the uninterrupted metrics', async () => {
+    const runK = path.join(tmp, 'killed');
+    const run = await child(['train', ...TINY, '--out', runK], (text, proc) => {
+      // Killed during epoch 2, after epoch 1's checkpoint is on disk.
+      if (/cnn epoch 2\/2 /.test(text)) proc.kill('SIGKILL');
+    });
+    expect(run.signal).toBe('SIGKILL');
+    expect(fs.existsSync(path.join(runK, '.lock'))).toBe(true); // left behind by the dead process
+    const resumed = await child(['train', '--resume', runK]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/took over the lock of process \d+, which is gone/);
+    expect(resumed.stderr).toMatch(/resuming after epoch \d/);
+    const strip = (rs: EpochRecord[]) => rs.map(({ seconds: _s, ...rest }) => rest);
+    expect(strip(records(runK))).toEqual(strip(records(runA)));
+    // No duplicated or torn rows: one CSV row per (epoch, model), each with the header's cell count.
+    const lines = fs.readFileSync(path.join(runK, 'metrics.csv'), 'utf8').trim().split('\n');
+    const keys = lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','));
+    expect(new Set(keys).size).toBe(keys.length);
+    const width = lines[0].split(',').length;
+    expect(lines.every((l) => l.split(',').length === width)).toBe(true);
   }, 180_000);
 
   test('a NaN loss stops the run with a message and no checkpoint of the bad epoch', async () => {
