@@ -10,8 +10,8 @@ import {
   conv2dForwardInto,
   conv2dGeometry,
   conv2dOutputShape,
-  resolvePadding,
 } from '../src/ops/conv';
+import { Padding, Stride, resolvePadding, resolveStride } from '../src/ops/geometry';
 import { dot, expectClose, finiteDifferences, sampleIndices } from './helpers/compare';
 import { describeCuda, testDevices } from './helpers/devices';
 import { Random, random } from './helpers/random';
@@ -161,15 +161,20 @@ describe('conv2d shapes', () => {
   });
 
   test("'same' padding follows TensorFlow, putting the odd row and column at the bottom and right", () => {
-    expect(resolvePadding('same', [8, 7], [3, 3], 2)).toEqual([0, 1, 1, 1]);
-    expect(resolvePadding('same', [32, 32], [5, 5], 2)).toEqual([1, 2, 1, 2]);
-    expect(resolvePadding('same', [5, 5], [3, 3], 1)).toEqual([1, 1, 1, 1]);
-    expect(resolvePadding('same', [4, 6], [2, 4], 1)).toEqual([0, 1, 1, 2]);
-    expect(resolvePadding('same', [9, 9], [1, 1], 4)).toEqual([0, 0, 0, 0]); // stride > kernel: none needed
-    expect(resolvePadding('same', [10, 10], [3, 3], [3, 4])).toEqual([1, 1, 0, 1]);
-    expect(resolvePadding('valid', [8, 8], [3, 3])).toEqual([0, 0, 0, 0]);
-    expect(resolvePadding(2, [8, 8], [3, 3])).toEqual([2, 2, 2, 2]);
-    expect(resolvePadding([2, 0, 1, 3], [8, 8], [3, 4])).toEqual([2, 0, 1, 3]);
+    // [top, bottom, left, right] of the shared window geometry, as conv2dGeometry resolves it.
+    const pads = (padding: Padding, input: [number, number], kernel: [number, number], stride: Stride = 1) => {
+      const p = resolvePadding(padding, input, kernel, resolveStride(stride));
+      return [p.top, p.bottom, p.left, p.right];
+    };
+    expect(pads('same', [8, 7], [3, 3], 2)).toEqual([0, 1, 1, 1]);
+    expect(pads('same', [32, 32], [5, 5], 2)).toEqual([1, 2, 1, 2]);
+    expect(pads('same', [5, 5], [3, 3], 1)).toEqual([1, 1, 1, 1]);
+    expect(pads('same', [4, 6], [2, 4], 1)).toEqual([0, 1, 1, 2]);
+    expect(pads('same', [9, 9], [1, 1], 4)).toEqual([0, 0, 0, 0]); // stride > kernel: none needed
+    expect(pads('same', [10, 10], [3, 3], [3, 4])).toEqual([1, 1, 0, 1]);
+    expect(pads('valid', [8, 8], [3, 3])).toEqual([0, 0, 0, 0]);
+    expect(pads(2, [8, 8], [3, 3])).toEqual([2, 2, 2, 2]);
+    expect(pads([2, 0, 1, 3], [8, 8], [3, 4])).toEqual([2, 0, 1, 3]);
     // 'same' keeps ceil(H / stride) rows.
     expect(conv2dOutputShape([1, 1, 9, 10], [1, 1, 4, 3], { stride: [2, 3], padding: 'same' })).toEqual([1, 1, 5, 4]);
   });
@@ -421,7 +426,7 @@ describe('conv2d rejects bad input', () => {
       /^conv2dBackwardInput: padLeft must be in \[0, 2147483647\], got -1/,
     );
     expect(() => conv2d(t.x, t.w, null, { padding: 3 })).toThrow(/^conv2d: padding top must be less than the kernel height 3, got 3/);
-    expect(() => conv2d(t.x, t.w, null, { padding: [0, 0, 0, -1] })).toThrow(/^conv2d: padding must be .* got \[0, 0, 0, -1\]/);
+    expect(() => conv2d(t.x, t.w, null, { padding: [0, 0, 0, -1] })).toThrow(/^conv2d: padding right must be an integer >= 0, got -1/);
     expect(() => conv2d(t.x, t.w, null, { padding: 'full' as 'same' })).toThrow(/^conv2d: padding must be/);
   });
 
@@ -431,7 +436,7 @@ describe('conv2d rejects bad input', () => {
     expect(() => addon().conv2dForward(x.native, t.w.native, null, y.native, ...valid)).toThrow(
       /^conv2dForward: the padded x height 2\+0\+0 = 2 is smaller than the kernel height 3/,
     );
-    expect(() => conv2d(x, t.w, null)).toThrow(/^conv2d: the padded input height 2 is smaller than the kernel height 3/);
+    expect(() => conv2d(x, t.w, null)).toThrow(/^conv2d: the padded input 2x6 is smaller than the kernel 3x3/);
     x.dispose();
     y.dispose();
   });
@@ -446,9 +451,9 @@ describe('conv2d rejects bad input', () => {
     expect(() => addon().conv2dBackwardWeight(t.x.native, t.dy.native, t.dw.native, null, 1.5, 1, 0, 0, 0, 0)).toThrow(
       /^conv2dBackwardWeight: strideH must be an integer, got 1.5/,
     );
-    expect(() => conv2d(t.x, t.w, null, { stride: 0 })).toThrow(/^conv2d: stride must be a positive integer or \[strideH, strideW\], got 0/);
+    expect(() => conv2d(t.x, t.w, null, { stride: 0 })).toThrow(/^conv2d: stride must be an integer >= 1, got 0/);
     expect(() => conv2d(t.x, t.w, null, { stride: NaN })).toThrow(/^conv2d: stride must be .* got NaN/);
-    expect(() => conv2dBackward(t.x, t.w, t.dy, { stride: [1, 0] })).toThrow(/^conv2dBackward: stride must be .* got \[1, 0\]/);
+    expect(() => conv2dBackward(t.x, t.w, t.dy, { stride: [1, 0] })).toThrow(/^conv2dBackward: stride\[1\] must be an integer >= 1, got 0/);
   });
 
   test('a disposed tensor', () => {

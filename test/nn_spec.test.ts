@@ -116,9 +116,12 @@ describe('planNetwork', () => {
     expect(() => planNetwork(withLayers([{ type: 'flatten' }, { type: 'conv', filters: 2, kernel: 1 }]))).toThrow(
       /needs a \[C, H, W\] input/,
     );
-    expect(() => planNetwork(withLayers([{ type: 'conv', filters: 2, kernel: [3, 2], padding: 2 }]))).toThrow(
-      /padding left 2 must be less than the kernel width 2/,
-    );
+    for (const type of ['conv', 'local'] as const) {
+      // Both kernels reject a window of padding alone; the plan says so before any tensor exists.
+      expect(() => planNetwork(withLayers([{ type, filters: 2, kernel: [3, 2], padding: 2 }]))).toThrow(
+        /padding left must be less than the kernel width 2, got 2/,
+      );
+    }
     expect(() => planNetwork(withLayers([]))).toThrow(/non-empty/);
     expect(() => planNetwork(withLayers(small.layers, { inputShape: [3, 9] as never }))).toThrow(/inputShape/);
     expect(() => planNetwork(withLayers(small.layers, { classes: 0 }))).toThrow(/classes/);

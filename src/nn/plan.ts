@@ -89,23 +89,6 @@ function windowGeometry(
   const stride = resolveStride(layer.stride ?? 1, where);
   const input: [number, number] = [inputShape[1], inputShape[2]];
   const padding = resolvePadding(layer.padding ?? 'valid', input, kernel, stride, where);
-  if (layer.type === 'conv') {
-    // The conv kernels need every padding side smaller than the kernel along its axis.
-    const sides = [
-      ['top', padding.top, 0],
-      ['bottom', padding.bottom, 0],
-      ['left', padding.left, 1],
-      ['right', padding.right, 1],
-    ] as const;
-    for (const [side, pad, axis] of sides) {
-      if (pad >= kernel[axis]) {
-        const dimension = axis === 0 ? 'height' : 'width';
-        throw new RangeError(
-          `${where}: padding ${side} ${pad} must be less than the kernel ${dimension} ${kernel[axis]}`,
-        );
-      }
-    }
-  }
   const [outputHeight, outputWidth] = outputSize(input, kernel, stride, padding, where);
   return { kernel, stride, padding, outputHeight, outputWidth };
 }

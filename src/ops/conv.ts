@@ -2,6 +2,7 @@
 // Layouts: input x [N, C, H, W], weight w [K, C, KH, KW], bias b [K], output y [N, K, OH, OW].
 import { NativeTensor, nativeAddon } from '../native';
 import { Tensor } from '../tensor';
+import { Padding, Stride, outputSize, resolvePadding, resolveStride } from './geometry';
 
 interface ConvExports {
   conv2dForward(
@@ -41,15 +42,14 @@ interface ConvExports {
   ): void;
 }
 
-/** A stride for both axes, or `[strideH, strideW]`; each a positive integer. */
-export type Conv2dStride = number | readonly [number, number];
+/** A stride for both axes, or `[strideH, strideW]` (the {@link Stride} of every windowed op). */
+export type Conv2dStride = Stride;
 
 /**
- * Zero padding: `'valid'` (none), `'same'` (TensorFlow's rule: the output has ceil(H / stride) rows,
- * with the odd extra row of padding at the bottom and column at the right), one number for all four
- * sides, or `[top, bottom, left, right]`. Each side must be smaller than the kernel on its axis.
+ * Zero padding, as for every windowed op ({@link Padding}): `'valid'`, `'same'` (TensorFlow's rule), one
+ * number for all four sides, or `[top, bottom, left, right]`; each side smaller than the kernel on its axis.
  */
-export type Conv2dPadding = 'valid' | 'same' | number | readonly [number, number, number, number];
+export type Conv2dPadding = Padding;
 
 export interface Conv2dOptions {
   /** Default 1. */
@@ -86,67 +86,9 @@ function describe(value: unknown): string {
   return String(value);
 }
 
-function isCount(v: unknown, min: number): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= 2 ** 31 - 1;
-}
-
-/**
- * `[strideH, strideW]` from a stride option; throws a RangeError naming `op` unless each stride is a
- * positive integer.
- */
-export function resolveStride(stride: Conv2dStride = 1, op = 'conv2d'): [number, number] {
-  const pair = typeof stride === 'number' ? [stride, stride] : stride;
-  if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((s) => isCount(s, 1))) {
-    throw new RangeError(`${op}: stride must be a positive integer or [strideH, strideW], got ${describe(stride)}`);
-  }
-  return [pair[0], pair[1]];
-}
-
-/**
- * Explicit `[top, bottom, left, right]` zero padding for an input of `inputSize = [H, W]` and a kernel of
- * `kernelSize = [KH, KW]`. `'same'` follows TensorFlow: along each axis the total padding is
- * max((ceil(H / stride) − 1)·stride + KH − H, 0), floor(total / 2) of it on top and the rest below.
- * Throws a RangeError naming `op` for a malformed padding or a side not smaller than the kernel.
- */
-export function resolvePadding(
-  padding: Conv2dPadding,
-  inputSize: readonly [number, number],
-  kernelSize: readonly [number, number],
-  stride: Conv2dStride = 1,
-  op = 'conv2d',
-): [number, number, number, number] {
-  const [kh, kw] = kernelSize;
-  let pads: [number, number, number, number];
-  if (padding === 'valid') {
-    pads = [0, 0, 0, 0];
-  } else if (padding === 'same') {
-    const [sh, sw] = resolveStride(stride, op);
-    const total = (size: number, kernel: number, s: number) => Math.max((Math.ceil(size / s) - 1) * s + kernel - size, 0);
-    const th = total(inputSize[0], kh, sh), tw = total(inputSize[1], kw, sw);
-    pads = [Math.floor(th / 2), th - Math.floor(th / 2), Math.floor(tw / 2), tw - Math.floor(tw / 2)];
-  } else if (typeof padding === 'number' && isCount(padding, 0)) {
-    pads = [padding, padding, padding, padding];
-  } else if (Array.isArray(padding) && padding.length === 4 && padding.every((p) => isCount(p, 0))) {
-    pads = [padding[0], padding[1], padding[2], padding[3]];
-  } else {
-    throw new RangeError(
-      `${op}: padding must be 'valid', 'same', a non-negative integer or [top, bottom, left, right], got ${describe(padding)}`,
-    );
-  }
-  const names = ['top', 'bottom', 'left', 'right'];
-  pads.forEach((p, i) => {
-    const kernel = i < 2 ? kh : kw;
-    if (p >= kernel) {
-      throw new RangeError(
-        `${op}: padding ${names[i]} must be less than the kernel ${i < 2 ? 'height' : 'width'} ${kernel}, got ${p}`,
-      );
-    }
-  });
-  return pads;
-}
-
 function checkShape4(shape: readonly number[], name: string, dims: string, op: string): void {
-  if (!Array.isArray(shape) || shape.length !== 4 || !shape.every((d) => isCount(d, 0))) {
+  const isDim = (d: unknown) => typeof d === 'number' && Number.isInteger(d) && d >= 0 && d <= 2 ** 31 - 1;
+  if (!Array.isArray(shape) || shape.length !== 4 || !shape.every(isDim)) {
     throw new RangeError(`${op}: ${name} must have shape [${dims}], got ${describe(shape)}`);
   }
 }
@@ -173,16 +115,11 @@ export function conv2dGeometry(
       `${op}: the weight has ${wc} input channels but the input has ${c} (weight ${describe(weightShape)}, input ${describe(inputShape)})`,
     );
   }
-  const [strideH, strideW] = resolveStride(options.stride ?? 1, op);
-  const [padTop, padBottom, padLeft, padRight] = resolvePadding(options.padding ?? 'valid', [h, w], [kh, kw], [strideH, strideW], op);
-  const out = (size: number, before: number, after: number, kernel: number, stride: number, axis: string) => {
-    if (size + before + after < kernel) {
-      throw new RangeError(`${op}: the padded input ${axis} ${size + before + after} is smaller than the kernel ${axis} ${kernel}`);
-    }
-    return Math.floor((size + before + after - kernel) / stride) + 1;
-  };
-  const oh = out(h, padTop, padBottom, kh, strideH, 'height');
-  const ow = out(w, padLeft, padRight, kw, strideW, 'width');
+  const stride = resolveStride(options.stride ?? 1, op);
+  const padding = resolvePadding(options.padding ?? 'valid', [h, w], [kh, kw], stride, op);
+  const [oh, ow] = outputSize([h, w], [kh, kw], stride, padding, op);
+  const [strideH, strideW] = stride;
+  const { top: padTop, bottom: padBottom, left: padLeft, right: padRight } = padding;
   return { strideH, strideW, padTop, padBottom, padLeft, padRight, outputShape: [n, k, oh, ow] };
 }
 

@@ -19,10 +19,20 @@ export interface Padding2d {
 /** A stride for both axes, or `[strideH, strideW]`. */
 export type Stride = number | readonly [number, number];
 
-function checkCount(value: number, what: string, min: number): number {
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`${what} must be an integer >= ${min}, got ${value}`);
+/** The native kernels take sizes, strides and padding as 32-bit integers. */
+const MAX_INT32 = 2 ** 31 - 1;
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  return String(value);
+}
+
+function checkCount(value: unknown, what: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new RangeError(`${what} must be an integer >= ${min}, got ${describe(value)}`);
   }
+  if (value > MAX_INT32) throw new RangeError(`${what} must be at most 2^31-1, got ${value}`);
   return value;
 }
 
@@ -36,7 +46,7 @@ export function resolveStride(stride: Stride = 1, op = 'resolveStride'): [number
     return [stride, stride];
   }
   if (!Array.isArray(stride) || stride.length !== 2) {
-    throw new TypeError(`${op}: stride must be a number or [strideH, strideW], got ${JSON.stringify(stride)}`);
+    throw new TypeError(`${op}: stride must be a number or [strideH, strideW], got ${describe(stride)}`);
   }
   return [checkCount(stride[0], `${op}: stride[0]`, 1), checkCount(stride[1], `${op}: stride[1]`, 1)];
 }
@@ -45,6 +55,8 @@ export function resolveStride(stride: Stride = 1, op = 'resolveStride'): [number
  * The explicit padding of a layer with input `[height, width]`, kernel `[kernelH, kernelW]` and
  * stride `[strideH, strideW]`. 'same' pads `total = max((ceil(size / stride) - 1) · stride + kernel - size, 0)`
  * per axis, `floor(total / 2)` at the top (left) and the rest at the bottom (right), as TensorFlow does.
+ * Each side must be smaller than the kernel along its axis (a window of padding alone reads nothing;
+ * the native kernels reject it); 'same' always is.
  */
 export function resolvePadding(
   padding: Padding,
@@ -52,6 +64,29 @@ export function resolvePadding(
   kernel: readonly [number, number],
   stride: readonly [number, number],
   op = 'resolvePadding',
+): Padding2d {
+  const explicit = explicitPadding(padding, input, kernel, stride, op);
+  const sides = [
+    ['top', explicit.top, 0],
+    ['bottom', explicit.bottom, 0],
+    ['left', explicit.left, 1],
+    ['right', explicit.right, 1],
+  ] as const;
+  for (const [side, pad, axis] of sides) {
+    if (pad >= kernel[axis]) {
+      const dimension = axis === 0 ? 'height' : 'width';
+      throw new RangeError(`${op}: padding ${side} must be less than the kernel ${dimension} ${kernel[axis]}, got ${pad}`);
+    }
+  }
+  return explicit;
+}
+
+function explicitPadding(
+  padding: Padding,
+  input: readonly [number, number],
+  kernel: readonly [number, number],
+  stride: readonly [number, number],
+  op: string,
 ): Padding2d {
   if (padding === 'valid') return { top: 0, bottom: 0, left: 0, right: 0 };
   if (padding === 'same') {
@@ -65,7 +100,7 @@ export function resolvePadding(
   }
   if (!Array.isArray(padding) || padding.length !== 4) {
     throw new TypeError(
-      `${op}: padding must be 'valid', 'same', a number or [top, bottom, left, right], got ${JSON.stringify(padding)}`,
+      `${op}: padding must be 'valid', 'same', a number or [top, bottom, left, right], got ${describe(padding)}`,
     );
   }
   const names = ['top', 'bottom', 'left', 'right'];
