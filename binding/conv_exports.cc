@@ -2,57 +2,22 @@
 // Every shape is derived from the arguments and checked against every other before any memory is
 // touched; outputs are caller-allocated and overwritten.
 #include <climits>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <string>
 
 #include "args.h"
 #include "cpu/conv.h"
 #include "cuda/conv.h"
 #include "registry.h"
+#include "window_args.h"
+#include "workspace.h"
 
 namespace wsr::binding {
 namespace {
 
-// The trailing strideH, strideW, padTop, padBottom, padLeft, padRight arguments.
-struct Hyper {
-  int64_t stride_h, stride_w, pad_top, pad_bottom, pad_left, pad_right;
-};
-
-Hyper hyper_args(const Napi::CallbackInfo& info, size_t first) {
-  Hyper h;
-  h.stride_h = int_arg(info, first, "strideH", 1, INT_MAX);
-  h.stride_w = int_arg(info, first + 1, "strideW", 1, INT_MAX);
-  h.pad_top = int_arg(info, first + 2, "padTop", 0, INT_MAX);
-  h.pad_bottom = int_arg(info, first + 3, "padBottom", 0, INT_MAX);
-  h.pad_left = int_arg(info, first + 4, "padLeft", 0, INT_MAX);
-  h.pad_right = int_arg(info, first + 5, "padRight", 0, INT_MAX);
-  return h;
-}
-
-void expect_pad_below(int64_t pad, const char* name, int64_t kernel, const char* axis) {
-  if (pad >= kernel)
-    throw ArgumentRangeError(std::string(name) + " must be less than the kernel " + axis + " " +
-                             std::to_string(kernel) + ", got " + std::to_string(pad));
-}
-
-// Output size along one axis; throws when the padded input is smaller than the kernel.
-int64_t output_size(int64_t in, int64_t pad_before, int64_t pad_after, int64_t kernel, int64_t stride,
-                    const char* axis, const std::string& input_name) {
-  const int64_t padded = in + pad_before + pad_after;
-  if (padded < kernel)
-    throw ArgumentRangeError("the padded " + input_name + " " + axis + " " + std::to_string(in) + "+" +
-                             std::to_string(pad_before) + "+" + std::to_string(pad_after) + " = " +
-                             std::to_string(padded) + " is smaller than the kernel " + axis + " " +
-                             std::to_string(kernel));
-  return (padded - kernel) / stride + 1;
-}
-
 // The geometry of a convolution of an input [n, c, h, w] (tensor `input`) with weight w [k, c, kh, kw]
 // (tensor `weight`), both already checked to be float32 of rank 4.
 Conv2dShape conv_shape(const Tensor& input, const char* input_name, const Tensor& weight, const char* weight_name,
-                       const Hyper& hp) {
+                       const WindowHyper& hp) {
   const int64_t n = input.dim(0), c = input.dim(1), h = input.dim(2), w = input.dim(3);
   const int64_t k = weight.dim(0), kh = weight.dim(2), kw = weight.dim(3);
   const std::string in(input_name), wt(weight_name);
@@ -66,29 +31,7 @@ Conv2dShape conv_shape(const Tensor& input, const char* input_name, const Tensor
     throw ArgumentRangeError(wt + " has " + std::to_string(weight.dim(1)) + " input channels but " + in + " has " +
                              std::to_string(c) + ": " + wt + " must have shape " + shape_str({k, c, kh, kw}) +
                              ", got " + shape_str(weight.shape()));
-  expect_pad_below(hp.pad_top, "padTop", kh, "height");
-  expect_pad_below(hp.pad_bottom, "padBottom", kh, "height");
-  expect_pad_below(hp.pad_left, "padLeft", kw, "width");
-  expect_pad_below(hp.pad_right, "padRight", kw, "width");
-  const int64_t oh = output_size(h, hp.pad_top, hp.pad_bottom, kh, hp.stride_h, "height", in);
-  const int64_t ow = output_size(w, hp.pad_left, hp.pad_right, kw, hp.stride_w, "width", in);
-  if (oh > INT_MAX || ow > INT_MAX) throw ArgumentRangeError("the output of more than 2^31 rows or columns is too large");
-  // Every dimension is at most kMaxDim = INT_MAX (shape_arg), so the int fields cannot overflow.
-  Conv2dShape s;
-  s.n = static_cast<int>(n);
-  s.c = static_cast<int>(c);
-  s.h = static_cast<int>(h);
-  s.w = static_cast<int>(w);
-  s.k = static_cast<int>(k);
-  s.kh = static_cast<int>(kh);
-  s.kw = static_cast<int>(kw);
-  s.stride_h = static_cast<int>(hp.stride_h);
-  s.stride_w = static_cast<int>(hp.stride_w);
-  s.pad_top = static_cast<int>(hp.pad_top);
-  s.pad_left = static_cast<int>(hp.pad_left);
-  s.oh = static_cast<int>(oh);
-  s.ow = static_cast<int>(ow);
-  return s;
+  return window_shape(n, c, h, w, k, kh, kw, hp, in);
 }
 
 // The CUDA kernels index with 32-bit integers.
@@ -104,29 +47,10 @@ void expect_cuda_indexable(const Conv2dShape& s, std::initializer_list<std::pair
 Shape output_shape(const Conv2dShape& s) { return {s.n, s.k, s.oh, s.ow}; }
 
 #ifdef WSR_WITH_CUDA
-// The CUDA weight gradient adds split-reduction partial sums held in a workspace. One buffer per
-// device is kept and grown on demand: a fresh buffer per call would cost a cudaMalloc and a
-// synchronising cudaFree every training step. Sharing it is safe because all kernels run on the
-// device's default stream in submission order, and the lock keeps two threads' launches apart.
-struct CudaWorkspace {
-  std::mutex mutex;
-  std::map<int, std::unique_ptr<Storage>> buffers;
-};
-CudaWorkspace& cuda_workspace() {
-  static auto* workspace = new CudaWorkspace;  // never destroyed: freeing GPU memory at process exit is unsafe
-  return *workspace;
-}
-
+// The CUDA weight gradient adds split-reduction partial sums held in the device's workspace.
 void cuda_backward_weight(Device d, const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db) {
-  CudaWorkspace& ws = cuda_workspace();
-  std::lock_guard<std::mutex> lock(ws.mutex);
-  const size_t bytes = cuda::conv2d_backward_weight_workspace(s) * sizeof(float);
-  std::unique_ptr<Storage>& buffer = ws.buffers[d.index];
-  if (bytes > 0 && (!buffer || buffer->bytes() < bytes)) {
-    buffer.reset();  // cudaFree waits for kernels still using the old buffer
-    buffer = std::make_unique<Storage>(bytes, d);
-  }
-  cuda::conv2d_backward_weight(s, x, dy, dw, db, bytes > 0 ? static_cast<float*>(buffer->data()) : nullptr);
+  const WorkspaceLease workspace(d, cuda::conv2d_backward_weight_workspace(s) * sizeof(float));
+  cuda::conv2d_backward_weight(s, x, dy, dw, db, workspace.as<float>());
 }
 #endif
 
@@ -140,7 +64,7 @@ WSR_EXPORT(conv2dForward) {
   Tensor& w = tensor_arg(info, 1, "w");
   Tensor* b = optional_tensor_arg(info, 2, "b");
   Tensor& y = tensor_arg(info, 3, "y");
-  const Hyper hp = hyper_args(info, 4);
+  const WindowHyper hp = window_hyper_args(info, 4);
   expect_f32(x, 4, "x", "N,C,H,W");
   expect_f32(w, 4, "w", "K,C,KH,KW");
   if (b) expect_f32(*b, 1, "b", "K");
@@ -171,7 +95,7 @@ WSR_EXPORT(conv2dBackwardInput) {
   Tensor& dy = tensor_arg(info, 0, "dy");
   Tensor& w = tensor_arg(info, 1, "w");
   Tensor& dx = tensor_arg(info, 2, "dx");
-  const Hyper hp = hyper_args(info, 3);
+  const WindowHyper hp = window_hyper_args(info, 3);
   expect_f32(dy, 4, "dy", "N,K,OH,OW");
   expect_f32(w, 4, "w", "K,C,KH,KW");
   expect_f32(dx, 4, "dx", "N,C,H,W");
@@ -200,7 +124,7 @@ WSR_EXPORT(conv2dBackwardWeight) {
   Tensor& dy = tensor_arg(info, 1, "dy");
   Tensor& dw = tensor_arg(info, 2, "dw");
   Tensor* db = optional_tensor_arg(info, 3, "db");
-  const Hyper hp = hyper_args(info, 4);
+  const WindowHyper hp = window_hyper_args(info, 4);
   expect_f32(x, 4, "x", "N,C,H,W");
   expect_f32(dy, 4, "dy", "N,K,OH,OW");
   expect_f32(dw, 4, "dw", "K,C,KH,KW");

@@ -8,6 +8,7 @@
 #include "args.h"
 #include "cpu/distance.h"
 #include "registry.h"
+#include "workspace.h"
 #ifdef WSR_WITH_CUDA
 #include "cuda/distance.h"
 #endif
@@ -69,8 +70,8 @@ WSR_EXPORT(localDistances) {
   const Device d = w.device();
   if (d.is_cuda()) {
     const int64_t doubles = local_distances_workspace_doubles(grid, layout);
-    Storage workspace(static_cast<size_t>(doubles) * sizeof(double), d);
-    WSR_ON_CUDA(d, cuda::local_distances(w.f32(), grid, layout, static_cast<double*>(workspace.data()), out.f32()));
+    const WorkspaceLease workspace(d, static_cast<size_t>(doubles) * sizeof(double));
+    WSR_ON_CUDA(d, cuda::local_distances(w.f32(), grid, layout, workspace.as<double>(), out.f32()));
   } else {
     cpu::local_distances(w.f32(), grid, layout, out.f32());
   }

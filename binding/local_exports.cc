@@ -2,12 +2,12 @@
 // Layouts: x [N,C,H,W], w [OH,OW,K,C,KH,KW], b [OH,OW,K], y [N,K,OH,OW]; conv weight [K,C,KH,KW],
 // conv bias [K]. OH and OW follow from the input size, kernel, strides and padding, and every
 // tensor's shape is checked against them before any memory is touched.
-#include <climits>
-
 #include "args.h"
 #include "cpu/local.h"
 #include "cuda/local.h"
 #include "registry.h"
+#include "window_args.h"
+#include "workspace.h"
 
 namespace wsr::binding {
 namespace {
@@ -16,11 +16,6 @@ constexpr const char* kInputDims = "N,C,H,W";
 constexpr const char* kLocalWeightDims = "OH,OW,K,C,KH,KW";
 constexpr const char* kLocalBiasDims = "OH,OW,K";
 constexpr const char* kConvWeightDims = "K,C,KH,KW";
-
-// The kernels index one patch and one position grid with 32-bit ints.
-void expect_int_range(int64_t value, const std::string& what) {
-  if (value > INT_MAX) throw ArgumentRangeError(what + " is " + std::to_string(value) + "; at most 2^31-1 is supported");
-}
 
 // The bank's input channels (dimension 3 of a local weight) must match the input's channels.
 void expect_channels(const Tensor& weight, const char* weight_name, const Tensor& input, const char* input_name) {
@@ -32,52 +27,6 @@ void expect_channels(const Tensor& weight, const char* weight_name, const Tensor
 
 void expect_nonempty(const Tensor& t, const char* name) {
   if (t.size() == 0) throw ArgumentRangeError(std::string(name) + " must not be empty, got shape " + shape_str(t.shape()));
-}
-
-// Reads strideH, strideW, padTop, padBottom, padLeft, padRight from info[first..first+5] and
-// builds the layer shape for input [n,c,h,w] and kernel [k,c,kh,kw], checking the hyperparameters.
-Conv2dShape layer_shape(const Napi::CallbackInfo& info, size_t first, int64_t n, int64_t c, int64_t h, int64_t w,
-                        int64_t k, int64_t kh, int64_t kw) {
-  const int64_t stride_h = int_arg(info, first, "strideH", 1, kMaxDim);
-  const int64_t stride_w = int_arg(info, first + 1, "strideW", 1, kMaxDim);
-  const int64_t pad[4] = {int_arg(info, first + 2, "padTop", 0, kMaxDim), int_arg(info, first + 3, "padBottom", 0, kMaxDim),
-                          int_arg(info, first + 4, "padLeft", 0, kMaxDim), int_arg(info, first + 5, "padRight", 0, kMaxDim)};
-  const char* pad_names[4] = {"padTop", "padBottom", "padLeft", "padRight"};
-  for (int i = 0; i < 4; ++i) {
-    const bool vertical = i < 2;
-    const int64_t kernel = vertical ? kh : kw;
-    if (pad[i] >= kernel)
-      throw ArgumentRangeError(std::string(pad_names[i]) + " must be less than the kernel " +
-                               (vertical ? "height " : "width ") + std::to_string(kernel) + ", got " +
-                               std::to_string(pad[i]));
-  }
-  const int64_t padded_h = h + pad[0] + pad[1], padded_w = w + pad[2] + pad[3];
-  expect_int_range(padded_h, "the padded input height");
-  expect_int_range(padded_w, "the padded input width");
-  if (padded_h < kh)
-    throw ArgumentRangeError("the padded input height " + std::to_string(padded_h) + " (H " + std::to_string(h) +
-                             " + padTop + padBottom) is less than the kernel height " + std::to_string(kh));
-  if (padded_w < kw)
-    throw ArgumentRangeError("the padded input width " + std::to_string(padded_w) + " (W " + std::to_string(w) +
-                             " + padLeft + padRight) is less than the kernel width " + std::to_string(kw));
-  const int64_t oh = (padded_h - kh) / stride_h + 1, ow = (padded_w - kw) / stride_w + 1;
-  expect_int_range(c * kh * kw, "the patch size C*KH*KW");
-  expect_int_range(oh * ow, "the number of output positions OH*OW");
-  Conv2dShape s;
-  s.n = static_cast<int>(n);
-  s.c = static_cast<int>(c);
-  s.h = static_cast<int>(h);
-  s.w = static_cast<int>(w);
-  s.k = static_cast<int>(k);
-  s.kh = static_cast<int>(kh);
-  s.kw = static_cast<int>(kw);
-  s.stride_h = static_cast<int>(stride_h);
-  s.stride_w = static_cast<int>(stride_w);
-  s.pad_top = static_cast<int>(pad[0]);
-  s.pad_left = static_cast<int>(pad[2]);
-  s.oh = static_cast<int>(oh);
-  s.ow = static_cast<int>(ow);
-  return s;
 }
 
 Shape local_weight_shape(const Conv2dShape& s) { return {s.oh, s.ow, s.k, s.c, s.kh, s.kw}; }
@@ -101,7 +50,8 @@ WSR_EXPORT(local2dForward) {
   expect_nonempty(x, "x");
   expect_nonempty(w, "w");
   expect_channels(w, "w", x, "x");
-  const Conv2dShape s = layer_shape(info, 4, x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(2), w.dim(4), w.dim(5));
+  const Conv2dShape s = window_shape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(2), w.dim(4),
+                                     w.dim(5), window_hyper_args(info, 4), "x");
   expect_shape(w, local_weight_shape(s), "w");
   if (b) expect_shape(*b, local_bias_shape(s), "b");
   expect_shape(y, output_shape(s), "y");
@@ -131,7 +81,8 @@ WSR_EXPORT(local2dBackwardInput) {
   expect_nonempty(dx, "dx");
   expect_nonempty(w, "w");
   expect_channels(w, "w", dx, "dx");
-  const Conv2dShape s = layer_shape(info, 3, dx.dim(0), dx.dim(1), dx.dim(2), dx.dim(3), w.dim(2), w.dim(4), w.dim(5));
+  const Conv2dShape s = window_shape(dx.dim(0), dx.dim(1), dx.dim(2), dx.dim(3), w.dim(2), w.dim(4),
+                                     w.dim(5), window_hyper_args(info, 3), "dx");
   expect_shape(w, local_weight_shape(s), "w");
   expect_shape(dy, output_shape(s), "dy");
   expect_same_device({{"dy", &dy}, {"w", &w}, {"dx", &dx}});
@@ -139,10 +90,9 @@ WSR_EXPORT(local2dBackwardInput) {
   expect_distinct(dx, "dx", w, "w");
   const Device d = dx.device();
   if (d.is_cuda()) {
-    // Patch gradients of every position, gathered into dx by the second kernel. Freeing it
-    // (cudaFree) waits for the kernels that use it.
-    Storage workspace(static_cast<size_t>(cuda::local2d_backward_input_workspace(s)) * sizeof(float), d);
-    WSR_ON_CUDA(d, cuda::local2d_backward_input(s, dy.f32(), w.f32(), dx.f32(), static_cast<float*>(workspace.data())));
+    // Patch gradients of every position, gathered into dx by the second kernel.
+    const WorkspaceLease workspace(d, static_cast<size_t>(cuda::local2d_backward_input_workspace(s)) * sizeof(float));
+    WSR_ON_CUDA(d, cuda::local2d_backward_input(s, dy.f32(), w.f32(), dx.f32(), workspace.as<float>()));
   } else {
     cpu::local2d_backward_input(s, dy.f32(), w.f32(), dx.f32());
   }
@@ -164,7 +114,8 @@ WSR_EXPORT(local2dBackwardWeight) {
   expect_nonempty(x, "x");
   expect_nonempty(dw, "dw");
   expect_channels(dw, "dw", x, "x");
-  const Conv2dShape s = layer_shape(info, 4, x.dim(0), x.dim(1), x.dim(2), x.dim(3), dw.dim(2), dw.dim(4), dw.dim(5));
+  const Conv2dShape s = window_shape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), dw.dim(2), dw.dim(4),
+                                     dw.dim(5), window_hyper_args(info, 4), "x");
   expect_shape(dw, local_weight_shape(s), "dw");
   if (db) expect_shape(*db, local_bias_shape(s), "db");
   expect_shape(dy, output_shape(s), "dy");
