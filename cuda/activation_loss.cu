@@ -109,12 +109,7 @@ void relu_backward(int64_t n, const float* y, const float* dy, float* dx) {
 void softmax_cross_entropy(const ClassifierShape& s, const float* logits, const uint8_t* labels, float* dlogits,
                            float* stats, bool accumulate) {
   if (!accumulate) {
-    const cudaError_t status = cudaMemsetAsync(stats, 0, 2 * sizeof(float), 0);
-    if (status != cudaSuccess) {
-      cudaGetLastError();
-      throw std::runtime_error(std::string("softmax_cross_entropy (clear stats): CUDA error: ") +
-                               cudaGetErrorString(status));
-    }
+    check_status(cudaMemsetAsync(stats, 0, 2 * sizeof(float), 0), "softmax_cross_entropy (clear stats)");
   }
   if (s.n == 0) return;
   const int64_t blocks = (s.n + kWarpsPerBlock - 1) / kWarpsPerBlock;

@@ -60,11 +60,7 @@ __global__ void reduce_kernel(int64_t n, const float* x, float* out) {
 
 template <bool Square>
 void reduce(int64_t n, const float* x, float* out, const char* what) {
-  const cudaError_t status = cudaMemsetAsync(out, 0, sizeof(float), 0);
-  if (status != cudaSuccess) {
-    cudaGetLastError();
-    throw std::runtime_error(std::string(what) + " (clear out): CUDA error: " + cudaGetErrorString(status));
-  }
+  check_status(cudaMemsetAsync(out, 0, sizeof(float), 0), std::string(what) + " (clear out)");
   if (n == 0) return;
   reduce_kernel<Square><<<blocks_for(n, kMaxReduceBlocks), kThreads>>>(n, x, out);
   check_launch(what);

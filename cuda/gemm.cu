@@ -21,6 +21,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "cuda/runtime.h"
+
 namespace wsr::cuda {
 namespace {
 
@@ -168,9 +170,7 @@ void launch(bool transA, bool transB, const Args& a) {
     launch_tile<128, 128, 8, 8, 8>(transA, transB, a);
   else
     launch_tile<64, 64, 16, 4, 4>(transA, transB, a);
-  const cudaError_t status = cudaGetLastError();
-  if (status != cudaSuccess)
-    throw std::runtime_error(std::string("sgemm_batched: CUDA error: ") + cudaGetErrorString(status));
+  check_launch("sgemm_batched");
 }
 
 }  // namespace

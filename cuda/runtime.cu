@@ -7,11 +7,10 @@
 namespace wsr::cuda {
 namespace {
 
-void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) {
-    cudaGetLastError();  // clear the sticky non-fatal error so later calls can proceed
-    throw std::runtime_error(std::string(what) + ": CUDA error: " + cudaGetErrorString(status));
-  }
+// "cudaErrorNoDevice: no CUDA-capable device is detected": the runtime's name and its description,
+// so a message can be searched for and read.
+std::string error_text(cudaError_t status) {
+  return std::string(cudaGetErrorName(status)) + ": " + cudaGetErrorString(status);
 }
 
 struct DeviceOutOfMemory : std::bad_alloc {
@@ -27,7 +26,7 @@ int device_count(std::string* reason) {
   cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
     cudaGetLastError();
-    if (reason) *reason = cudaGetErrorString(status);
+    if (reason) *reason = error_text(status);
     return 0;
   }
   if (count == 0 && reason) *reason = "no CUDA device found";
@@ -36,11 +35,11 @@ int device_count(std::string* reason) {
 
 DeviceInfo device_info(int index) {
   cudaDeviceProp prop{};
-  check(cudaGetDeviceProperties(&prop, index), "device_info");
+  check_status(cudaGetDeviceProperties(&prop, index), "device_info");
   return DeviceInfo{index, prop.name, prop.totalGlobalMem, prop.major, prop.minor};
 }
 
-void set_device(int index) { check(cudaSetDevice(index), "set_device"); }
+void set_device(int index) { check_status(cudaSetDevice(index), "set_device"); }
 
 void* malloc_device(size_t bytes, int device) {
   set_device(device);
@@ -49,9 +48,9 @@ void* malloc_device(size_t bytes, int device) {
   if (status == cudaErrorMemoryAllocation) {
     cudaGetLastError();
     throw DeviceOutOfMemory("out of memory on cuda:" + std::to_string(device) + " allocating " +
-                            std::to_string(bytes) + " bytes");
+                            std::to_string(bytes) + " bytes (" + error_text(status) + ")");
   }
-  check(status, "malloc_device");
+  check_status(status, "malloc_device");
   return ptr;
 }
 
@@ -63,33 +62,41 @@ void free_device(void* ptr, int device) noexcept {
 
 void copy_to_device(void* dst, const void* src, size_t bytes, int device) {
   set_device(device);
-  check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "copy_to_device");
+  check_status(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "copy_to_device");
 }
 
 void copy_to_host(void* dst, const void* src, size_t bytes, int device) {
   set_device(device);
-  check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "copy_to_host");
+  check_status(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "copy_to_host");
 }
 
 void copy_device_to_device(void* dst, int dst_device, const void* src, int src_device, size_t bytes) {
   if (dst_device == src_device) {
     set_device(dst_device);
-    check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, 0), "copy_device_to_device");
+    check_status(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, 0), "copy_device_to_device");
   } else {
-    check(cudaMemcpyPeer(dst, dst_device, src, src_device, bytes), "copy_device_to_device");
+    check_status(cudaMemcpyPeer(dst, dst_device, src, src_device, bytes), "copy_device_to_device");
   }
 }
 
 void zero_device(void* ptr, size_t bytes, int device) {
   set_device(device);
-  check(cudaMemsetAsync(ptr, 0, bytes, 0), "zero_device");
+  check_status(cudaMemsetAsync(ptr, 0, bytes, 0), "zero_device");
 }
 
 void synchronize(int device) {
   set_device(device);
-  check(cudaDeviceSynchronize(), "synchronize");
+  check_status(cudaDeviceSynchronize(), "synchronize");
 }
 
-void check_launch(const char* what) { check(cudaGetLastError(), what); }
+void check_status(int cuda_status, const std::string& what) {
+  const auto status = static_cast<cudaError_t>(cuda_status);
+  if (status != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky non-fatal error so later calls can proceed
+    throw std::runtime_error(what + ": CUDA error " + error_text(status));
+  }
+}
+
+void check_launch(const char* what) { check_status(cudaGetLastError(), what); }
 
 }  // namespace wsr::cuda

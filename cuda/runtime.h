@@ -27,7 +27,10 @@ void copy_device_to_device(void* dst, int dst_device, const void* src, int src_d
 void zero_device(void* ptr, size_t bytes, int device);
 void synchronize(int device);
 
-// Throws std::runtime_error("<what>: CUDA error: <string>") when the last launch failed.
+// Throws std::runtime_error("<what>: CUDA error <name>: <description>") when a runtime call returned
+// a cudaError_t other than cudaSuccess (passed as int: this header has no CUDA types).
+void check_status(int cuda_status, const std::string& what);
+// The same for the last kernel launch.
 void check_launch(const char* what);
 
 }  // namespace wsr::cuda

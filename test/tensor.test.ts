@@ -1,4 +1,4 @@
-import { Tensor, devices, defaultDevice, cudaStatus, memoryStats, numThreads, setNumThreads, resolveDevice } from '../src';
+import { Tensor, devices, defaultDevice, cudaStatus, memoryStats, numThreads, setNumThreads } from '../src';
 import { random } from './helpers/random';
 import { describeCuda, testDevices } from './helpers/devices';
 
@@ -84,12 +84,6 @@ describe('devices', () => {
       if (saved === undefined) delete process.env.WSR_DEVICE;
       else process.env.WSR_DEVICE = saved;
     }
-  });
-
-  test('asking for CUDA without a usable GPU is a clear error', () => {
-    if (cudaStatus().usable) return;
-    expect(() => resolveDevice('cuda')).toThrow(/device 'cuda' is not usable: /);
-    expect(() => Tensor.empty([1], { device: 'cuda:0' })).toThrow(/device 'cuda:0' is not usable: /);
   });
 
   test('CPU thread count is settable and reported', () => {
