@@ -2,6 +2,7 @@
 // side, on the CPU or a CUDA GPU.
 import { defaultDevice } from './device';
 import { NativeTensor, nativeAddon } from './native';
+import { checkOptions } from './util/options';
 
 export type DType = 'float32' | 'uint8' | 'int32';
 type ArrayOf<D extends DType> = D extends 'uint8' ? Uint8Array : D extends 'int32' ? Int32Array : Float32Array;
@@ -17,6 +18,8 @@ export interface TensorOptions<D extends DType = 'float32'> {
   /** 'cpu', 'cuda' or 'cuda:N'; default: defaultDevice(). */
   device?: string;
 }
+
+const TENSOR_OPTIONS = ['dtype', 'device'] as const;
 
 // Frees native memory of tensors that are garbage-collected without dispose().
 const registry = new FinalizationRegistry<NativeTensor>((handle) => handle.dispose());
@@ -42,13 +45,14 @@ export class Tensor<D extends DType = DType> {
   /** A tensor with uninitialised contents. */
   static empty<D extends DType = 'float32'>(shape: readonly number[], options: TensorOptions<D> = {}): Tensor<D> {
     const dims = checkShape(shape, 'Tensor.empty');
+    options = checkOptions(options, TENSOR_OPTIONS, 'Tensor.empty');
     const native = nativeAddon().empty(dims, options.dtype ?? 'float32', options.device ?? defaultDevice());
     return new Tensor<D>(native);
   }
 
   /** A tensor of zeros. */
   static zeros<D extends DType = 'float32'>(shape: readonly number[], options: TensorOptions<D> = {}): Tensor<D> {
-    const t = Tensor.empty<D>(shape, options);
+    const t = Tensor.empty<D>(shape, checkOptions(options, TENSOR_OPTIONS, 'Tensor.zeros'));
     const size = t.size;
     t.native.write(typedArrayFor(t.dtype, new Uint8Array(size)));
     return t;
@@ -61,6 +65,7 @@ export class Tensor<D extends DType = DType> {
     options: TensorOptions<D> = {},
   ): Tensor<D> {
     const dims = checkShape(shape, 'Tensor.from');
+    options = checkOptions(options, TENSOR_OPTIONS, 'Tensor.from');
     const dtype: DType =
       options.dtype ?? (data instanceof Uint8Array ? 'uint8' : data instanceof Int32Array ? 'int32' : 'float32');
     const size = dims.reduce((a, b) => a * b, 1);

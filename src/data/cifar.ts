@@ -8,6 +8,7 @@
 import fs from 'fs';
 import path from 'path';
 import { readTar, TarEntry, TarFormatError } from './tar';
+import { checkOptions } from '../util/options';
 
 /** Side of a CIFAR-10 image in pixels. */
 export const CIFAR_SIDE = 32;
@@ -223,6 +224,9 @@ function checkLabels(bad: BadLabels, file: string): void {
   );
 }
 
+/** The keys of {@link ReadOptions}. */
+export const READ_OPTION_KEYS = ['recordsPerFile', 'requireTest'] as const;
+
 function recordsOption(options: ReadOptions): number | null {
   const recordsPerFile = options.recordsPerFile === undefined ? CIFAR_RECORDS_PER_FILE : options.recordsPerFile;
   if (recordsPerFile !== null && !(Number.isInteger(recordsPerFile) && recordsPerFile > 0)) {
@@ -238,6 +242,7 @@ function recordsOption(options: ReadOptions): number | null {
  * record index).
  */
 export function parseCifarBatch(bytes: Uint8Array, file: string, options: ReadOptions = {}): CifarFile {
+  options = checkOptions(options, READ_OPTION_KEYS, 'parseCifarBatch');
   const recordsPerFile = recordsOption(options);
   if (bytes.length === 0) checkSize(0, file, recordsPerFile);
   checkLooksLikeCifar(bytes, file);
@@ -338,6 +343,7 @@ function readOneFile(file: string, options: ReadOptions): CifarFile {
  * missing file's error lists what the folder holds.
  */
 export function readCifarFolder(dir: string, options: ReadOptions = {}): CifarDataset {
+  options = checkOptions(options, READ_OPTION_KEYS, 'readCifarFolder');
   const folder = path.resolve(dir);
   if (!fs.existsSync(folder)) throw new DatasetError('NOT_FOUND', folder, 'no such folder');
   if (!fs.statSync(folder).isDirectory()) throw new DatasetError('NOT_FOUND', folder, 'not a folder');
@@ -371,6 +377,7 @@ export function readCifarFolder(dir: string, options: ReadOptions = {}): CifarDa
  * the members present, or the member's own problem).
  */
 export async function readCifarArchive(archive: string, options: ReadOptions = {}): Promise<CifarDataset> {
+  options = checkOptions(options, READ_OPTION_KEYS, 'readCifarArchive');
   const file = path.resolve(archive);
   const files = new Map<string, CifarFile>();
   let meta: string[] | null = null;

@@ -19,6 +19,7 @@ import {
   scanCifarArchive,
 } from './cifar';
 import { resolveDataDir } from './locate';
+import { checkOptions } from '../util/options';
 
 /** Where the official binary release is published. */
 export const CIFAR_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
@@ -278,6 +279,11 @@ async function unpackInto(archive: string, dataDir: string, target: string, opti
  * validated, and the folder is renamed into place, so a failure leaves the data folder as it was.
  */
 export async function downloadCifar(options: DownloadOptions = {}): Promise<DownloadResult> {
+  options = checkOptions(
+    options,
+    ['dataDir', 'url', 'md5', 'onProgress', 'force', 'keepArchive', 'retries', 'retryDelayMs', 'timeoutMs', 'maxRedirects', 'recordsPerFile'],
+    'downloadCifar',
+  );
   const dataDir = resolveDataDir(options.dataDir);
   const url = options.url ?? CIFAR_URL;
   const md5 = (options.md5 ?? CIFAR_MD5).toLowerCase();

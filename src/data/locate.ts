@@ -11,10 +11,12 @@ import {
   CIFAR_TRAIN_FILES,
   CifarDataset,
   DatasetError,
+  READ_OPTION_KEYS,
   ReadOptions,
   readCifarArchive,
   readCifarFolder,
 } from './cifar';
+import { checkOptions } from '../util/options';
 
 /** The folder under the user cache folder that holds wsr-native's data. */
 export const CACHE_SUBFOLDER = 'wsr-native';
@@ -116,6 +118,7 @@ export interface LoadOptions extends ReadOptions {
 
 /** Finds CIFAR-10 ({@link findCifar}) and reads it, from the folder or straight from the archive. */
 export async function loadCifar(options: LoadOptions = {}): Promise<CifarDataset> {
-  const location = findCifar(options.dataDir);
-  return location.kind === 'folder' ? readCifarFolder(location.path, options) : readCifarArchive(location.path, options);
+  const { dataDir, ...read } = checkOptions(options, [...READ_OPTION_KEYS, 'dataDir'], 'loadCifar');
+  const location = findCifar(dataDir);
+  return location.kind === 'folder' ? readCifarFolder(location.path, read) : readCifarArchive(location.path, read);
 }

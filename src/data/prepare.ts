@@ -2,8 +2,9 @@
 // folder, or the synthetic one), then the seeded, checked splits.
 import { CifarDataset, ReadOptions } from './cifar';
 import { loadCifar } from './locate';
-import { DataSplits, SplitOptions, makeSplits } from './splits';
+import { DataSplits, SPLIT_OPTION_KEYS, SplitOptions, makeSplits } from './splits';
 import { SyntheticOptions, generateSynthetic } from './synthetic';
+import { checkOptions } from '../util/options';
 
 /** Which dataset {@link prepareData} uses: the CLI's --dataset. */
 export type DatasetName = 'cifar10' | 'synthetic';
@@ -33,16 +34,21 @@ export interface PreparedData extends DataSplits {
  * names the source.
  */
 export async function prepareData(options: PrepareOptions = {}): Promise<PreparedData> {
-  const name = options.dataset ?? 'cifar10';
+  const { dataset, dataDir, recordsPerFile, synthetic, ...splitOptions } = checkOptions(
+    options,
+    [...SPLIT_OPTION_KEYS, 'dataset', 'dataDir', 'recordsPerFile', 'synthetic'],
+    'prepareData',
+  );
+  const name = dataset ?? 'cifar10';
   let data: CifarDataset;
   if (name === 'synthetic') {
-    data = generateSynthetic({ seed: options.seed ?? 0, ...options.synthetic });
+    data = generateSynthetic({ seed: options.seed ?? 0, ...synthetic });
   } else if (name === 'cifar10') {
-    data = await loadCifar({ dataDir: options.dataDir, recordsPerFile: options.recordsPerFile });
+    data = await loadCifar({ dataDir, recordsPerFile });
   } else {
     throw new RangeError(`dataset must be 'cifar10' or 'synthetic', got ${JSON.stringify(name)}`);
   }
-  const splits = makeSplits(data, options);
+  const splits = makeSplits(data, splitOptions);
   return {
     ...splits,
     source: data.source,

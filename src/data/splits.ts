@@ -13,6 +13,7 @@
 import { createHash } from 'crypto';
 import { CIFAR_IMAGE_BYTES, CifarDataset, CifarFile, LabelledImages } from './cifar';
 import { seededPermutation } from './random';
+import { checkOptions } from '../util/options';
 
 /** How the images are divided: see the module notes. */
 export type SplitMode = 'standard' | 'paper';
@@ -179,7 +180,11 @@ function fileList(names: string[]): string {
  * validation), checks the result with {@link checkDisjoint}, and describes it all in
  * `description`. Deterministic for a seed.
  */
+/** The keys of {@link SplitOptions}. */
+export const SPLIT_OPTION_KEYS = ['mode', 'seed', 'validation', 'validationFraction', 'limit'] as const;
+
 export function makeSplits(data: CifarDataset, options: SplitOptions = {}): DataSplits {
+  options = checkOptions(options, SPLIT_OPTION_KEYS, 'makeSplits');
   const mode = options.mode ?? 'standard';
   if (mode !== 'standard' && mode !== 'paper') throw new RangeError(`split mode must be 'standard' or 'paper', got ${JSON.stringify(mode)}`);
   const seed = options.seed ?? 0;

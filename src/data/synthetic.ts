@@ -17,6 +17,7 @@ import {
   writeCifarFolder,
 } from './cifar';
 import { Rng, makeRng, mix32, seed32, seededPermutation } from './random';
+import { checkOptions } from '../util/options';
 
 /** Class names of the synthetic dataset, in label order (written to batches.meta.txt). */
 export const SYNTHETIC_CLASS_NAMES: readonly string[] = Object.freeze([
@@ -143,7 +144,8 @@ function renderImage(label: number, rng: Rng, noise: number, mask: Float32Array,
   }
 }
 
-function checkOptions(options: SyntheticOptions): Required<SyntheticOptions> {
+function resolveOptions(options: SyntheticOptions, op: string): Required<SyntheticOptions> {
+  options = checkOptions(options, ['seed', 'trainPerFile', 'testCount', 'noise'], op);
   const seed = options.seed ?? 0;
   seed32(seed);
   const trainPerFile = options.trainPerFile ?? 1000;
@@ -179,7 +181,7 @@ function generateFile(name: string, fileIndex: number, count: number, seed: numb
  * (unless testCount is 0) a test file, with {@link SYNTHETIC_CLASS_NAMES}.
  */
 export function generateSynthetic(options: SyntheticOptions = {}): CifarDataset {
-  const o = checkOptions(options);
+  const o = resolveOptions(options, 'generateSynthetic');
   const train = CIFAR_TRAIN_FILES.map((name, i) => generateFile(name, i, o.trainPerFile, o.seed, o.noise));
   const test = o.testCount > 0 ? generateFile(CIFAR_TEST_FILE, CIFAR_TRAIN_FILES.length, o.testCount, o.seed, o.noise) : null;
   return {

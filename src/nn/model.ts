@@ -10,6 +10,7 @@ import { ConvPlan, DensePlan, LayerPlan, LocalPlan, planNetwork } from './plan';
 import { NetworkSpec, frozenSpec, toLocalSpec } from './spec';
 import { TiedSlot, checkState } from './state';
 import { WeightedLayer } from './weighted_layer';
+import { checkOptions } from '../util/options';
 
 /** Options of {@link Sequential.create}. */
 export interface CreateOptions {
@@ -88,7 +89,8 @@ export class Sequential {
    * weights on every device (they are generated on the host, layer i from Philox stream i, and uploaded once).
    */
   static create(spec: NetworkSpec, options: CreateOptions): Sequential {
-    const seed = checkSeed(options?.seed);
+    options = checkOptions(options ?? ({} as CreateOptions), ['device', 'seed'], 'Sequential.create');
+    const seed = checkSeed(options.seed);
     const device = resolveDevice(options.device ?? defaultDevice());
     return Sequential.build(frozenSpec(spec), device, glorotSource(seed), new Map());
   }

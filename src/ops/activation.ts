@@ -1,6 +1,7 @@
 // ReLU and the fused softmax + cross-entropy loss, whose statistics stay on the device.
 import { NativeTensor, nativeAddon } from '../native';
 import { Tensor } from '../tensor';
+import { checkOptions } from '../util/options';
 
 interface ActivationExports {
   reluForward(x: NativeTensor, y: NativeTensor): void;
@@ -76,6 +77,7 @@ export function softmaxCrossEntropy(
   labels: Tensor,
   options: SoftmaxCrossEntropyOptions = {},
 ): SoftmaxCrossEntropyResult {
+  options = checkOptions(options, ['stats', 'accumulate', 'gradient', 'dlogits'], 'softmaxCrossEntropy');
   const device = logits.device;
   const stats = options.stats ?? Tensor.empty([2], { device });
   const wantGradient = options.dlogits !== undefined || (options.gradient ?? true);

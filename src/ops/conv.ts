@@ -3,6 +3,7 @@
 import { NativeTensor, nativeAddon } from '../native';
 import { Tensor } from '../tensor';
 import { Padding, Stride, outputSize, resolvePadding, resolveStride } from './geometry';
+import { checkOptions } from '../util/options';
 
 interface ConvExports {
   conv2dForward(
@@ -58,6 +59,8 @@ export interface Conv2dOptions {
   padding?: Conv2dPadding;
 }
 
+const CONV2D_OPTIONS = ['stride', 'padding'] as const;
+
 /** Strides and explicit padding of one convolution, resolved for given input and weight shapes. */
 export interface Conv2dGeometry {
   strideH: number;
@@ -104,6 +107,7 @@ export function conv2dGeometry(
   options: Conv2dOptions = {},
   op = 'conv2d',
 ): Conv2dGeometry {
+  options = checkOptions(options, CONV2D_OPTIONS, op);
   checkShape4(inputShape, 'the input', 'N, C, H, W', op);
   checkShape4(weightShape, 'the weight', 'K, C, KH, KW', op);
   const [n, c, h, w] = inputShape;
@@ -208,8 +212,9 @@ export function conv2dBackward(
   w: Tensor,
   dy: Tensor,
   options: Conv2dOptions = {},
-  { needInput = true }: { needInput?: boolean } = {},
+  backwardOptions: { needInput?: boolean } = {},
 ): Conv2dGradients {
+  const { needInput = true } = checkOptions(backwardOptions, ['needInput'], 'conv2dBackward');
   checkTensor(x, 'x', 'conv2dBackward');
   checkTensor(w, 'w', 'conv2dBackward');
   checkTensor(dy, 'dy', 'conv2dBackward');

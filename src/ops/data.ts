@@ -1,6 +1,7 @@
 // Gathering training batches from a uint8 dataset on the device, by an int32 index list.
 import { NativeTensor, nativeAddon } from '../native';
 import { Tensor } from '../tensor';
+import { checkOptions } from '../util/options';
 
 interface DataExports {
   gatherBatch(
@@ -55,6 +56,7 @@ export function gatherBatch(
   count: number,
   options: GatherBatchOptions = {},
 ): Batch {
+  options = checkOptions(options, ['scale', 'x', 'y'], 'gatherBatch');
   const device = images.device;
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`gatherBatch: count must be a non-negative integer, got ${count}`);
   const x = options.x ?? Tensor.empty([count, ...images.shape.slice(1)], { device });

@@ -1,6 +1,7 @@
 // Dense (fully connected) layer: y = x·wᵀ + b with x [N,I], w [O,I], b [O], y [N,O].
 import { NativeTensor, nativeAddon } from '../native';
 import { Tensor } from '../tensor';
+import { checkOptions } from '../util/options';
 
 interface DenseExports {
   denseForward(x: NativeTensor, w: NativeTensor, b: NativeTensor | null, y: NativeTensor): void;
@@ -62,6 +63,7 @@ export interface DenseBackwardOptions {
  * @param dy gradient of the loss with respect to y, [N, O]
  */
 export function denseBackward(x: Tensor, w: Tensor, dy: Tensor, options: DenseBackwardOptions = {}): DenseGradients {
+  options = checkOptions(options, ['inputGradient', 'biasGradient', 'dx', 'dw', 'db'], 'denseBackward');
   const device = x.device;
   const [n = 0, inputs = 0] = x.shape;
   const outputs = w.shape[0] ?? 0;

@@ -6,6 +6,7 @@
 import { NativeTensor, nativeAddon } from '../native';
 import { Tensor } from '../tensor';
 import { Padding, Padding2d, Stride, outputSize, resolvePadding, resolveStride } from './geometry';
+import { checkOptions } from '../util/options';
 
 type Geometry6 = [number, number, number, number, number, number];
 
@@ -36,6 +37,8 @@ export interface Local2dOptions {
   padding?: Padding;
 }
 
+const LOCAL2D_OPTIONS = ['stride', 'padding'] as const;
+
 /** The resolved geometry of a locally connected layer. */
 export interface Local2dGeometry {
   stride: [number, number];
@@ -65,6 +68,7 @@ export function local2dGeometry(
   options: Local2dOptions = {},
   op = 'local2dGeometry',
 ): Local2dGeometry {
+  options = checkOptions(options, LOCAL2D_OPTIONS, op);
   const stride = resolveStride(options.stride ?? 1, op);
   const input: [number, number] = [inputHeight, inputWidth];
   const kernel: [number, number] = [kernelHeight, kernelWidth];
@@ -158,8 +162,9 @@ export function local2dBackward(
   w: Tensor,
   dy: Tensor,
   options: Local2dOptions = {},
-  { needInput = true, out = {} }: Local2dBackwardOptions = {},
+  backwardOptions: Local2dBackwardOptions = {},
 ): { dx?: F32; dw: F32; db: F32 } {
+  const { needInput = true, out = {} } = checkOptions(backwardOptions, ['needInput', 'out'], 'local2dBackward');
   const xs = expectRank(x, 4, 'x', 'N,C,H,W', 'local2dBackward');
   const ws = expectRank(w, 6, 'w', 'OH,OW,K,C,KH,KW', 'local2dBackward');
   const device = x.device;

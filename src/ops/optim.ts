@@ -2,6 +2,7 @@
 // place, on the parameter's device. The classes own their state tensors.
 import { NativeTensor, nativeAddon } from '../native';
 import { Tensor } from '../tensor';
+import { checkOptions } from '../util/options';
 
 interface OptimExports {
   sgdUpdate(
@@ -251,6 +252,7 @@ export class SGD {
   private readonly slots = new StateSlots('SGD', ['velocity']);
 
   constructor(options: SGDOptions = {}) {
+    options = checkOptions(options, ['lr', 'momentum', 'nesterov', 'weightDecay'], 'SGD');
     this.lr = options.lr ?? 0.01;
     this.momentum = options.momentum ?? 0.9;
     this.nesterov = options.nesterov ?? false;
@@ -333,6 +335,7 @@ export class Adam {
   private readonly slots = new StateSlots('Adam', ['m', 'v']);
 
   constructor(options: AdamOptions = {}) {
+    options = checkOptions(options, ['lr', 'beta1', 'beta2', 'epsilon', 'weightDecay'], 'Adam');
     this.lr = options.lr ?? 1e-3;
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
