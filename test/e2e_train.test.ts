@@ -190,6 +190,10 @@ describe('experiment presets', () => {
     ]);
     expect(r.stderr).not.toMatch(/wsr-native: /);
     expect(r.code).toBe(0);
+    // The preset's line says which of its values the flags changed.
+    expect(r.stderr).toMatch(
+      /experiment 3: noise 50%; CNN 50 epochs, then both branches 50 \(overridden: --cnn-epochs 1, --cnn-continue-epochs 1, --fcn-epochs 3\)\n/,
+    );
     expect(r.stderr).toMatch(/experiment 3: CNN 1 epoch\(s\), then the CNN continued 1 and the FCN 3 \(early stopping patience 100\); noise σ 0\.5/);
     const c = config(run);
     expect(c.settings).toMatchObject({ experiment: 3, noise: 0.5, patience: 100, cnnEpochs: 1, fcnEpochs: 3, cnnContinueEpochs: 1 });

@@ -1,7 +1,7 @@
 // `wsr-native experiment N`: the published experiments' epochs, noise and patience; flags override.
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultRunDir } from '../train/runFolder';
-import { EXPERIMENT_IDS, EXPERIMENT_PRESETS } from '../train/settings';
+import { EXPERIMENT_IDS, EXPERIMENT_PRESETS, ExperimentPreset, TrainSettings } from '../train/settings';
 import { CliIO, CommandResult } from './io';
 import { runTrainCommand } from './runTrain';
 import { TrainFlags, addTrainOptions, settingsFromFlags } from './trainOptions';
@@ -12,6 +12,23 @@ function experimentId(value: string): 0 | 1 | 2 | 3 {
     throw new InvalidArgumentError(`expected one of ${EXPERIMENT_IDS.join(', ')}.`);
   }
   return id as 0 | 1 | 2 | 3;
+}
+
+const PRESET_FLAGS = [
+  ['noise', '--noise'],
+  ['cnnEpochs', '--cnn-epochs'],
+  ['cnnContinueEpochs', '--cnn-continue-epochs'],
+  ['fcnEpochs', '--fcn-epochs'],
+  ['patience', '--patience'],
+] as const;
+
+/** " (overridden: --cnn-epochs 20, ...)" for the preset values the flags changed, else "". */
+function overridesNote(preset: ExperimentPreset, settings: TrainSettings): string {
+  const changed = PRESET_FLAGS.filter(([key]) => {
+    const presetValue = key === 'cnnContinueEpochs' ? (preset.cnnContinueEpochs ?? settings.fcnEpochs) : preset[key];
+    return settings[key] !== presetValue;
+  }).map(([key, flag]) => `${flag} ${settings[key]}`);
+  return changed.length > 0 ? ` (overridden: ${changed.join(', ')})` : '';
 }
 
 /** Adds the `experiment` command. */
@@ -26,7 +43,7 @@ export function addExperimentCommand(program: Command, io: CliIO, result: Comman
   command.action(async (id: 0 | 1 | 2 | 3, flags: TrainFlags) => {
     const preset = EXPERIMENT_PRESETS[id];
     const settings = settingsFromFlags(flags, preset, id);
-    io.stderr.write(`experiment ${id}: ${preset.description}\n`);
+    io.stderr.write(`experiment ${id}: ${preset.description}${overridesNote(preset, settings)}\n`);
     result.exitCode = await runTrainCommand(io, {
       settings,
       runDir: flags.out ?? defaultRunDir(),
