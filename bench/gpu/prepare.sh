@@ -57,5 +57,5 @@ own checkout: prepare there), then read summary.md and run.log from the files it
 
   run(command="bash bench/gpu/run.sh", carry=[${carry_json%,}], timeout_s=540)
 
-The run takes about 8 minutes at most (WSR_BENCH_BUDGET_S=440 s of steps, plus unpacking).
+The run takes about 8 minutes at most (WSR_BENCH_BUDGET_S=460 s of steps, plus unpacking).
 EOF

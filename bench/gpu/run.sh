@@ -2,7 +2,8 @@
 # The GPU bench in one run, on a machine with CUDA, CMake and PyTorch but no Node.js and no network
 # (prepare with bench/gpu/prepare.sh on the development machine first; it prints the call to make).
 #   1. kernel check: every CUDA kernel against its CPU twin on fresh random inputs (wsr_kernel_check)
-#   2. compute-sanitizer memcheck and racecheck on a short run of the kernel check
+#   2. compute-sanitizer memcheck and racecheck on a short run of the kernel check and on a short
+#      training run through the CLI
 #   3. the jest CPU-vs-CUDA parity suites, with the carried Node.js
 #   4. `wsr-native bench --device cuda --json`: every kernel and whole training steps
 #   5. bench/gpu/torch_bench.py: cuDNN conv, unfold LC, dense, optimizers, steps, peak memory, and
@@ -10,7 +11,8 @@
 #   6. bench/gpu/epoch.js: CIFAR-10-sized epochs of the CNN and FCN through the training loop
 #   7. bench/gpu/summarize.py: each kernel next to PyTorch and its floor, the targets; printed last
 # Each step runs under its own time limit and the whole run's budget (WSR_BENCH_BUDGET_S, default
-# 440 s: the run must end within 8 minutes); a failing step does not stop the others. Output goes
+# 460 s: with the machine's start, the run must fit the session's 15 minutes of device time); a
+# failing step does not stop the others. Output goes
 # to $OUT (at most 8 files, flat): run.log, kernel_check.log, sanitizer.log, jest.log, bench.json,
 # torch.json, epoch.json, summary.md.
 # Without a GPU (the development machine) it says so and runs the CPU parts, quickly.
@@ -61,6 +63,19 @@ step_sanitizer() {
       echo "== racecheck: --filter $filter --reps 1"
       timeout -k 5 "${WSR_RACECHECK_S:-7}" "$sanitizer" --tool racecheck --racecheck-report hazard --error-exitcode 3 \
         ./build/wsr_kernel_check --reps 1 --filter "$filter"
+      judge $?
+    done
+    # A short training run through the CLI (both phases, the conversion, the distances and the
+    # robustness augmentations): the kernels as the training loop calls them, with its buffers.
+    local tool limit
+    for tool in memcheck racecheck; do
+      limit=${WSR_MEMCHECK_TRAIN_S:-40}
+      [[ $tool == racecheck ]] && limit=${WSR_RACECHECK_TRAIN_S:-25}
+      echo "== $tool: a short training run (synthetic data, 1+1 epochs)"
+      rm -rf /tmp/wsr-sanitizer-run
+      timeout -k 5 "$limit" "$sanitizer" --tool "$tool" --error-exitcode 3 \
+        node dist/cli.js train --device cuda --dataset synthetic --limit 256 --validation 64 --batch-size 64 \
+        --cnn-epochs 1 --fcn-epochs 1 --no-png --out /tmp/wsr-sanitizer-run
       judge $?
     done
   } >"$OUT/sanitizer.log" 2>&1
@@ -125,7 +140,7 @@ fi
 main() {
   local started budget
   started=$(date +%s)
-  budget=${WSR_BENCH_BUDGET_S:-440}
+  budget=${WSR_BENCH_BUDGET_S:-460}
   echo "== wsr-native GPU bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), output in $OUT"
 
   if nvidia-smi -L >/dev/null 2>&1; then
@@ -178,11 +193,11 @@ main() {
     run_step build 240
   fi
   run_step kernel_check 45
-  if [[ $WSR_GPU == 1 ]]; then run_step sanitizer 50; else status+=("sanitizer     skipped: no GPU"); fi
+  if [[ $WSR_GPU == 1 ]]; then run_step sanitizer 110; else status+=("sanitizer     skipped: no GPU"); fi
   run_step jest 75
   run_step bench 90
   run_step torch 90
-  run_step epoch 90
+  run_step epoch 60
   budget=$((budget + 15)) # the summary always gets its few seconds
   echo
   echo "== steps"
