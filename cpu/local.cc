@@ -84,20 +84,37 @@ void scatter_add_channel(const Conv2dShape& s, const float* row, int64_t p, int 
 // patches[j][n] = image n's patch at position g0 + j, for j < g.
 void gather_group_patches(const Conv2dShape& s, const float* x, int64_t g0, int64_t g, float* patches) {
   const int64_t ckk = s.patch_size();
+  // Image-major: consecutive patches of one image overlap, so their input rows stay in cache.
   parallel_for(g * s.n, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) gather_patch(s, x, i % s.n, g0 + i / s.n, patches + i * ckk);
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t n = i / g, j = i % g;
+      gather_patch(s, x, n, g0 + j, patches + (j * s.n + n) * ckk);
+    }
   });
+}
+
+// Moving data between the [n·k, P] layout of y and dy and the per-position [g][n·k] matrices of a
+// group is a transpose. Done row by row, every access on one side lands n·k floats from the last
+// (a new cache line, often a new page); in square tiles both sides stay in cache. Calls
+// body(r0, r1, j0, j1) for the tiles of rows [0, rows) x group positions [0, g), in parallel
+// over row tiles.
+template <class Body>
+void for_each_tile(int64_t rows, int64_t g, Body&& body) {
+  constexpr int64_t kTile = 16;
+  const int64_t row_tiles = (rows + kTile - 1) / kTile;
+  parallel_for(row_tiles, [&](int64_t t0, int64_t t1) {
+    for (int64_t r0 = t0 * kTile; r0 < std::min(rows, t1 * kTile); r0 += kTile)
+      for (int64_t j0 = 0; j0 < g; j0 += kTile) body(r0, std::min(rows, r0 + kTile), j0, std::min(g, j0 + kTile));
+  }, 4);
 }
 
 // dy_group[j][n, k] = dy[n, k, g0 + j]: each position's output gradient as an [n, k] matrix.
 void gather_group_dy(const Conv2dShape& s, const float* dy, int64_t g0, int64_t g, float* dy_group) {
   const int64_t rows = int64_t{s.n} * s.k, P = s.positions();
-  parallel_for(rows, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const float* src = dy + r * P + g0;  // contiguous run of the group's positions
-      for (int64_t j = 0; j < g; ++j) dy_group[j * rows + r] = src[j];
-    }
-  }, 64);
+  for_each_tile(rows, g, [&](int64_t r0, int64_t r1, int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; ++j)
+      for (int64_t r = r0; r < r1; ++r) dy_group[j * rows + r] = dy[r * P + g0 + j];
+  });
 }
 
 }  // namespace
@@ -112,14 +129,14 @@ void local2d_forward(const Conv2dShape& s, const float* x, const float* w, const
     gather_group_patches(s, x, g0, g, patches);
     // out_p[n, k] = patches_p[n, :] · w_p[k, :]
     sgemm_batched(false, true, N, K, ckk, 1.f, patches, ckk, N * ckk, w + g0 * bank, ckk, bank, 0.f, out, K, N * K, g);
-    // y[n, k, g0 .. g0+g) is contiguous: write it row by row.
-    parallel_for(N * K, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        float* dst = y + r * P + g0;
-        const int64_t k = r % K;
-        for (int64_t j = 0; j < g; ++j) dst[j] = out[j * N * K + r] + (b ? b[(g0 + j) * K + k] : 0.f);
+    // y[n, k, g0 + j] = out_j[n, k] + b[g0 + j, k]
+    for_each_tile(N * K, g, [&](int64_t r0, int64_t r1, int64_t j0, int64_t j1) {
+      // j outer: a tile's reads of out are contiguous, and its writes to y a short stride apart.
+      for (int64_t j = j0; j < j1; ++j) {
+        const float* bias = b ? b + (g0 + j) * K : nullptr;
+        for (int64_t r = r0; r < r1; ++r) y[r * P + g0 + j] = out[j * N * K + r] + (bias ? bias[r % K] : 0.f);
       }
-    }, 64);
+    });
   }
 }
 
