@@ -38,13 +38,16 @@ describe('elementwise', () => {
         s2 += v * v;
       }
       const what = `n=${n} on ${device}, ${seed}`;
-      expectClose([sum(xt)], [s], `sum ${what}`, { rtol: 1e-6, atol: 1e-6 });
-      expectClose([sumSquares(xt)], [s2], `sumSquares ${what}`, { rtol: 1e-6, atol: 1e-6 });
+      // CUDA adds up to 1,024 float block totals with atomics, each rounded at the running total's
+      // size: a CPU simulation of the kernel over 2,000 seeds reached 1.08x an rtol of 1e-6.
+      const tol = { rtol: device === 'cpu' ? 1e-6 : 5e-6, atol: 1e-6 };
+      expectClose([sum(xt)], [s], `sum ${what}`, tol);
+      expectClose([sumSquares(xt)], [s2], `sumSquares ${what}`, tol);
       // Into a preallocated device scalar holding garbage (overwritten, not accumulated).
       const out = Tensor.from([123], [1], { device });
       expect(sumInto(xt, out)).toBe(out);
-      expectClose(out.toArray(), [s], `sumInto ${what}`, { rtol: 1e-6, atol: 1e-6 });
-      expectClose(sumSquaresInto(xt, out).toArray(), [s2], `sumSquaresInto ${what}`, { rtol: 1e-6, atol: 1e-6 });
+      expectClose(out.toArray(), [s], `sumInto ${what}`, tol);
+      expectClose(sumSquaresInto(xt, out).toArray(), [s2], `sumSquaresInto ${what}`, tol);
     });
 
     test('works on any shape', () => {
@@ -104,7 +107,10 @@ describeCuda('elementwise CPU/CUDA parity', () => {
       expectClose(gpu.x, cpu.x, `${what}: scale`, { rtol: 1e-7, atol: 0 });
       expectClose(gpu.y, cpu.y, `${what}: axpy`, { rtol: 1e-6, atol: 1e-7 });
       expectClose(gpu.filled, cpu.filled, `${what}: fill`, { rtol: 0, atol: 0 });
-      expectClose([gpu.sum, gpu.sumSquares], [cpu.sum, cpu.sumSquares], `${what}: sums`, { rtol: 1e-5, atol: 1e-4 });
+      // Mean-zero data sums to near 0, so the bound is on Σ|y|: float atomics over 1,024 block
+      // totals erred by up to 0.0046 here (0.5e-8·Σ|y|) in a CPU simulation over 2,000 seeds.
+      const absSum = cpu.y.reduce((acc, v) => acc + Math.abs(v), 0);
+      expectClose([gpu.sum, gpu.sumSquares], [cpu.sum, cpu.sumSquares], `${what}: sums`, { rtol: 1e-5, atol: 2e-8 * absSum });
     }
   });
 });
