@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Sensitivity check of the checkers (not part of run.sh / CI): plants one typical indexing or
+# synchronisation bug at a time in a copy of a kernel file, rebuilds that family's checker with it
+# and expects the checker to fail (mismatch, simulator abort, or sanitizer). The edits are regexes
+# on today's sources: one that no longer applies is reported, and counts as not detected.
+# Usage: test/cudasim/mutants.sh   (about 2.5 min; builds the full and small checkers first if needed)
+# Exit status non-zero when a mutant is not detected. Work files: build/cudasim/mutants/.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+command -v perl >/dev/null || die "perl is needed to plant the mutants"
+built=1
+for fam in $ALL_FAMILIES; do for v in full small; do [[ -f $OUT/obj/check_${fam}_$v.o ]] || built=0; done; done
+((built)) || VARIANTS="full small" bash "$SIM_DIR/build.sh" || die "building the checkers failed"
+M=$OUT/mutants
+rm -rf "$M" && mkdir -p "$M"
+caught=0 missed=0
+
+mutant() {  # id family variant perl-expression description  (family dense_gemm: gemm.cu of dense)
+  local id=$1 fam=$2 v=$3 expr=$4 desc=$5 file=$2 others=() rc how
+  [[ $fam == dense_gemm ]] && file=gemm fam=dense
+  if [[ $v == small ]]; then small_grid "cuda/$file.cu" "$M/$id.base.cu"; else cp "cuda/$file.cu" "$M/$id.base.cu"; fi
+  perl -0pe "$expr" "$M/$id.base.cu" >"$M/$id.cu"
+  if cmp -s "$M/$id.base.cu" "$M/$id.cu"; then
+    echo "MUTANT $id did not apply: $desc"
+    missed=$((missed + 1))
+    return
+  fi
+  python3 "$SIM_DIR/gen.py" "$M/$id.cu" "$M/$id.cc" 2>/dev/null
+  if ! compile_kernel "$file" "$v" "$M/$id.cc" "$M/$id.o" 2>"$M/$id.build"; then
+    echo "MUTANT $id does not compile (see $M/$id.build)"
+    missed=$((missed + 1))
+    return
+  fi
+  for f in $(kernel_files "$fam"); do [[ $f == "$file" ]] || others+=("$OUT/obj/sim_${f}_$v.o"); done
+  link_checker "$fam" "$M/$id.bin" "$OUT/obj/check_${fam}_$v.o" "$M/$id.o" "${others[@]}" || die "linking mutant $id failed"
+  { timeout 300 "$M/$id.bin" 3; } >"$M/$id.txt" 2>&1  # grouped: the shell's "Aborted" note into the log
+  rc=$?
+  if [[ $rc == 0 ]]; then
+    how="NOT DETECTED"
+    missed=$((missed + 1))
+  else
+    caught=$((caught + 1))
+    how=$(grep -m1 -oE "\*\*\* sim: .*|ERROR: AddressSanitizer: [a-z-]*|runtime error: .*|SEGV" "$M/$id.txt")
+    [[ -z $how ]] && how="$(grep -c '^FAIL' "$M/$id.txt") mismatching cases, e.g. $(grep -m1 '^FAIL' "$M/$id.txt" | cut -c1-110)"
+  fi
+  printf "%-5s %-50s rc=%-3s %s\n" "$id" "$desc" "$rc" "$how"
+}
+
+mutant AL1 activation_loss full 's/if \(r < n\) \{/if (r < n && lane < classes) {/' "softmax: lane-dependent guard around the shuffles"
+mutant AL2 activation_loss full 's/for \(int offset = 16; offset > 0; offset \/= 2\) total/for (int offset = 8; offset > 0; offset \/= 2) total/' "softmax: sum reduction skips offset 16"
+mutant AL3 activation_loss full 's/(block_correct = 0.f;\n  \}\n)  __syncthreads\(\);\n/$1/' "softmax: no barrier after zeroing the shared sums"
+mutant AL4 activation_loss full 's/other_arg < argmax\)\)/other_arg > argmax))/' "softmax: argmax ties go to the higher column"
+mutant AL5 activation_loss full 's/const int64_t r = blockIdx.x \* int64_t\{kWarpsPerBlock\}/const int64_t r = blockIdx.x * int64_t{kWarpsPerBlock - 1}/' "softmax: blocks overlap by one row"
+mutant DI1 distance full 's/(x \+= __shfl_down_sync\(0xffffffffu, x, offset\);\n  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;\n)  __syncthreads\(\);\n/$1/' "block_sum: no barrier before reusing scratch"
+mutant DI2 distance full 's/x = lane < static_cast<int>\(blockDim.x >> 5\) \? scratch\[lane\] : 0.0;/x = scratch[lane];/' "block_sum: warp 0 reads all 32 scratch slots"
+mutant DI3 distance full 's/(__device__ double block_sum\(double x, double\* scratch\) \{\n  for \(int offset = )16/${1}8/' "block_sum: first warp reduction skips offset 16"
+mutant DI4 distance full 's/s < layout.slot_begin\[k \+ 1\]; s \+= blockDim.x\)/s <= layout.slot_begin[k + 1]; s += blockDim.x)/' "ring_means: one slot too many"
+mutant DI5 distance small 's/for \(int64_t p = blockIdx.x; (p < g.positions\(\); p \+= gridDim.x\) \{\n    const float\* bank = w \+ p \* g.bank;\n    const double n)/for (int64_t p = blockIdx.x + gridDim.x; $1/' "bank_norms: grid-stride loop skips its first position"
+mutant EW1 elementwise full 's/acc = lane < kThreads \/ 32 \?/acc = lane < kThreads \/ 16 ?/' "reduce: warp 0 reads 16 warp totals"
+mutant EW3 elementwise full 's/(if \(lane == 0\) warp_totals\[warp\] = acc;\n)  __syncthreads\(\);\n/$1/' "reduce: no barrier before warp 0 reads totals"
+mutant EW4 elementwise small 's/(__global__ void scale_kernel\(int64_t n, float alpha, float\* t\) \{\n  for \(int64_t i = blockIdx.x \* int64_t\{blockDim.x\} \+ threadIdx.x; i < n; i \+= )int64_t\{gridDim.x\} \* blockDim.x/${1}blockDim.x/' "scale: grid-stride step of one block"
+mutant OP1 optim full 's/step = c.nesterov \? g \+ c.momentum \* v : v;/step = c.nesterov ? v + c.momentum * g : v;/' "sgd: nesterov step swapped"
+mutant OP2 optim full 's/if \(c.momentum != 0.f\) \{/if (true) {/' "sgd: velocity used when momentum is 0"
+mutant OP3 optim small 's/i < count; i \+= stride\) \{\n    const float p = param\[i\];\n    const float g = grad\[i\] \+ c.weight_decay \* p;\n    const float mi/i <= count; i += stride) {\n    const float p = param[i];\n    const float g = grad[i] + c.weight_decay * p;\n    const float mi/' "adam: one element past the end"
+mutant AU1 augment full 's/if \(any\) rng::normal4/if (noisy[0]) rng::normal4/' "edge_noise: draw only when the first element is noisy"
+mutant AU2 augment full 's/y\[plane \* s.plane\(\) \+ i \* s.w \+ j\] = augment::bilinear/y[plane * s.plane() + i * s.h + j] = augment::bilinear/' "rotate: row stride h instead of w"
+mutant AU3 augment full 's/clamp_index\(j - dx, s.w\)/clamp_index(j + dx, s.w)/' "translate: dx sign"
+mutant AU4 augment full 's/const int64_t j = e % s.w, i = \(e \/ s.w\) % s.h, plane = e \/ s.plane\(\);\n    int64_t si/const int64_t j = e % s.w, i = (e \/ s.h) % s.h, plane = e \/ s.plane();\n    int64_t si/' "quadrant_swap: row from e / h"
+mutant DA1 data full 's/if \(k == 0\) y\[i\]/if (e == 0) y[i]/' "gather: only element 0 writes a label"
+mutant DA2 data full 's/const bool valid = j >= 0 && j < s.samples;/const bool valid = j >= 0 \&\& j <= s.samples;/' "gather: index == samples accepted"
+mutant DA3 data full 's/if \(i >= s.count\) return;/if (i > s.count) return;/' "gather_labels: one thread too many"
+mutant DE1 dense full 's/if \(o >= out\) return;/if (o > out) return;/' "column_sums: one column too many"
+mutant DE2 dense full 's/y\[e\] \+= b\[e % out\];/y[e] += b[e \/ out % out];/' "add_bias: wrong bias index"
+mutant DE3 dense full 's/if \(b\) \{\n    add_bias/if (false) {\n    add_bias/' "dense_forward: bias never added"
+echo "mutants: $caught detected, $missed not detected"
+((missed == 0))
