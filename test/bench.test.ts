@@ -16,35 +16,16 @@ import { uniformArray } from '../src/bench/random';
 import { Tensor } from '../src/tensor';
 import { local2d, local2dBackward } from '../src/ops/local';
 import type { Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
+import { captureOutput } from './helpers/capture';
 import { expectClose } from './helpers/compare';
 import { targetsMarkdown } from '../src/bench/targets';
 import { networkByName } from '../src/nn/spec';
 import { specParameterCount } from '../src/nn/plan';
 import type { ResultRow } from '../src/bench/types';
 
-async function captureStdout(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const errSpy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await run();
-    return { code, out, err };
-  } finally {
-    outSpy.mockRestore();
-    errSpy.mockRestore();
-  }
-}
-
 describe('bench end to end', () => {
   test('a filtered dense_forward case prints JSON rows with the documented fields', async () => {
-    const { code, out, err } = await captureStdout(() =>
+    const { code, out, err } = await captureOutput(() =>
       benchMain(['--op', 'dense_forward', '--shape', 'mnist.dense2', '--batch', '4', '--repeats', '2', '--warmup', '1', '--json']),
     );
     expect(code).toBe(0);
@@ -71,7 +52,7 @@ describe('bench end to end', () => {
   });
 
   test('the table shows our speed-up over each baseline', async () => {
-    const { code, out } = await captureStdout(() =>
+    const { code, out } = await captureOutput(() =>
       benchMain(['--op', 'dense_backward', '--shape', 'mnist.dense2', '--batch', '2', '--repeats', '1', '--warmup', '0']),
     );
     expect(code).toBe(0);
@@ -81,10 +62,10 @@ describe('bench end to end', () => {
   });
 
   test('bad options fail with a message naming them', async () => {
-    const { code, err } = await captureStdout(() => benchMain(['--op', 'nope']));
+    const { code, err } = await captureOutput(() => benchMain(['--op', 'nope']));
     expect(code).toBe(1);
     expect(err).toContain("unknown op 'nope'");
-    const none = await captureStdout(() => benchMain(['--shape', 'imagenet', '--no-baselines']));
+    const none = await captureOutput(() => benchMain(['--shape', 'imagenet', '--no-baselines']));
     expect(none.code).toBe(1);
     expect(none.err).toContain('no case matches');
   });

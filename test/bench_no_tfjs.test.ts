@@ -6,25 +6,12 @@ jest.mock('../src/bench/tfjs/load', () => {
 });
 
 import { benchMain } from '../src/bench/main';
+import { captureOutput } from './helpers/capture';
 
 test('missing tfjs: one line on stderr, our rows still printed', async () => {
-  let out = '';
-  let err = '';
-  const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const errSpy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  });
-  let code: number;
-  try {
-    code = await benchMain(['--op', 'sgd_update', '--shape', 'mnist.cnn', '--repeats', '1', '--warmup', '0', '--json']);
-  } finally {
-    outSpy.mockRestore();
-    errSpy.mockRestore();
-  }
+  const { code, out, err } = await captureOutput(() =>
+    benchMain(['--op', 'sgd_update', '--shape', 'mnist.cnn', '--repeats', '1', '--warmup', '0', '--json']),
+  );
   expect(code).toBe(0);
   const notice = err.split('\n').filter((l) => l.includes('baselines skipped'));
   expect(notice).toHaveLength(1);
