@@ -1,6 +1,9 @@
 // The layer shapes the benchmarks time: every layer of the paper's CIFAR-10 and MNIST networks
-// (PROTOCOL.md, "Networks"; valid padding). Names are `<net>.<layer>`, e.g. `cifar.conv2`; a
-// locally connected op on `cifar.conv2` times the LC twin of that conv layer.
+// (PROTOCOL.md, "Networks"; valid padding), taken from their model specs. Names are
+// `<net>.<layer>`, e.g. `cifar.conv2`; a locally connected op on `cifar.conv2` times the LC twin
+// of that conv layer.
+import { planNetwork } from '../nn/plan';
+import { CIFAR10_CNN, MNIST_CNN, NetworkSpec } from '../nn/spec';
 
 /** A conv layer and, equally, its locally connected twin (one filter bank per output position). */
 export interface WindowShape {
@@ -30,11 +33,6 @@ export interface DenseShape {
 
 export type LayerShape = WindowShape | DenseShape;
 
-function window(name: string, c: number, h: number, k: number, kernel: number, stride: number): WindowShape {
-  const out = Math.floor((h - kernel) / stride) + 1;
-  return { kind: 'window', name, c, h, w: h, k, kh: kernel, kw: kernel, stride, oh: out, ow: out };
-}
-
 /** A whole network: its layers in order, as the training-step benchmark builds them. */
 export interface NetworkShape {
   name: string;
@@ -44,35 +42,29 @@ export interface NetworkShape {
   dense: DenseShape[];
 }
 
-export const CIFAR_NET: NetworkShape = {
-  name: 'cifar',
-  classes: 10,
-  input: [3, 32, 32],
-  windows: [
-    window('cifar.conv1', 3, 32, 64, 5, 2), // → 14×14×64
-    window('cifar.conv2', 64, 14, 128, 5, 2), // → 5×5×128
-    window('cifar.conv3', 128, 5, 256, 3, 1), // → 3×3×256
-  ],
-  dense: [
-    { kind: 'dense', name: 'cifar.dense1', inputs: 2304, outputs: 1024 },
-    { kind: 'dense', name: 'cifar.dense2', inputs: 1024, outputs: 10 },
-  ],
-};
+/**
+ * The bench's view of one of the paper's networks, derived from the model spec it trains
+ * (src/nn/spec.ts) so the two cannot disagree. Names are `<net>.<layer>`, e.g. `cifar.conv2`.
+ */
+function networkShape(name: string, spec: NetworkSpec): NetworkShape {
+  const plans = planNetwork(spec);
+  const windows = plans.flatMap((l): WindowShape[] => {
+    if (l.kind !== 'conv') return [];
+    const { kernel, stride, outputHeight, outputWidth } = l.geometry;
+    if (stride[0] !== stride[1]) throw new Error(`bench shapes: ${l.name} has a non-square stride`);
+    const [c, h, w] = l.inputShape;
+    const [k] = l.weightShape;
+    return [{ kind: 'window', name: `${name}.${l.name}`, c, h, w, k, kh: kernel[0], kw: kernel[1], stride: stride[0], oh: outputHeight, ow: outputWidth }];
+  });
+  const dense = plans.flatMap((l): DenseShape[] =>
+    l.kind === 'dense' ? [{ kind: 'dense', name: `${name}.${l.name}`, inputs: l.inputShape[0], outputs: l.outputShape[0] }] : [],
+  );
+  const [c, h, w] = spec.inputShape;
+  return { name, classes: spec.classes, input: [c, h, w], windows, dense };
+}
 
-export const MNIST_NET: NetworkShape = {
-  name: 'mnist',
-  classes: 10,
-  input: [1, 28, 28],
-  windows: [
-    window('mnist.conv1', 1, 28, 32, 3, 2), // → 13×13×32
-    window('mnist.conv2', 32, 13, 64, 3, 2), // → 6×6×64
-    window('mnist.conv3', 64, 6, 128, 3, 1), // → 4×4×128
-  ],
-  dense: [
-    { kind: 'dense', name: 'mnist.dense1', inputs: 2048, outputs: 1024 },
-    { kind: 'dense', name: 'mnist.dense2', inputs: 1024, outputs: 10 },
-  ],
-};
+export const CIFAR_NET: NetworkShape = networkShape('cifar', CIFAR10_CNN);
+export const MNIST_NET: NetworkShape = networkShape('mnist', MNIST_CNN);
 
 export const NETWORKS: readonly NetworkShape[] = [CIFAR_NET, MNIST_NET];
 
