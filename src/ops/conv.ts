@@ -4,6 +4,7 @@ import { NativeTensor, nativeAddon } from '../native';
 import { Tensor } from '../tensor';
 import { Padding, Stride, outputSize, resolvePadding, resolveStride } from './geometry';
 import { checkOptions } from '../util/options';
+import { describeValue as describe } from '../util/describe';
 
 interface ConvExports {
   conv2dForward(
@@ -81,12 +82,6 @@ export interface Conv2dGradients {
   dw: Tensor;
   /** dL/db `[K]`. */
   db: Tensor;
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
-  return String(value);
 }
 
 function checkShape4(shape: readonly number[], name: string, dims: string, op: string): void {

@@ -1,5 +1,6 @@
 // Geometry of 2-D windowed layers (convolution, locally connected): strides, zero padding and
 // output sizes, with TensorFlow's 'valid' / 'same' conventions. Shared by the conv and LC ops.
+import { describeValue as describe } from '../util/describe';
 
 /**
  * Zero padding of a 2-D layer: 'valid' (none), 'same' (TensorFlow's rule: the output has
@@ -21,12 +22,6 @@ export type Stride = number | readonly [number, number];
 
 /** The native kernels take sizes, strides and padding as 32-bit integers. */
 const MAX_INT32 = 2 ** 31 - 1;
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
-  return String(value);
-}
 
 function checkCount(value: unknown, what: string, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
