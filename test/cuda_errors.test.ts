@@ -6,17 +6,13 @@ import { describeCuda } from './helpers/devices';
 
 const status = cudaStatus();
 
-function escapeRegExp(text: string): RegExp {
-  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-}
-
 const describeNoGpu = status.usable ? describe.skip : describe;
 
 describeNoGpu(`without a usable GPU${status.usable ? ' [skipped: a GPU is usable here]' : ''}`, () => {
   test('asking for CUDA is an error naming the device and the reason', () => {
     expect(status.reason).not.toBe('');
     expect(() => resolveDevice('cuda')).toThrow(/^device 'cuda' is not usable: /);
-    expect(() => resolveDevice('cuda')).toThrow(escapeRegExp(status.reason));
+    expect(() => resolveDevice('cuda')).toThrow(status.reason); // a string: the message must contain it
     expect(() => Tensor.empty([1], { device: 'cuda:0' })).toThrow(/device 'cuda:0' is not usable: /);
     // The process carries on: the CPU still computes.
     const t = Tensor.from([1, 2, 3], [3], { device: 'cpu' });

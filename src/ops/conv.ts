@@ -2,7 +2,7 @@
 // Layouts: input x [N, C, H, W], weight w [K, C, KH, KW], bias b [K], output y [N, K, OH, OW].
 import { NativeTensor, nativeAddon } from '../native';
 import { Tensor } from '../tensor';
-import { Padding, Stride, outputSize, resolvePadding, resolveStride } from './geometry';
+import { Padding, Stride, WINDOW_OPTION_KEYS, outputSize, resolvePadding, resolveStride } from './geometry';
 import { checkOptions } from '../util/options';
 import { describeValue as describe } from '../util/describe';
 
@@ -60,8 +60,6 @@ export interface Conv2dOptions {
   padding?: Conv2dPadding;
 }
 
-const CONV2D_OPTIONS = ['stride', 'padding'] as const;
-
 /** Strides and explicit padding of one convolution, resolved for given input and weight shapes. */
 export interface Conv2dGeometry {
   strideH: number;
@@ -102,7 +100,7 @@ export function conv2dGeometry(
   options: Conv2dOptions = {},
   op = 'conv2d',
 ): Conv2dGeometry {
-  options = checkOptions(options, CONV2D_OPTIONS, op);
+  options = checkOptions(options, WINDOW_OPTION_KEYS, op);
   checkShape4(inputShape, 'the input', 'N, C, H, W', op);
   checkShape4(weightShape, 'the weight', 'K, C, KH, KW', op);
   const [n, c, h, w] = inputShape;

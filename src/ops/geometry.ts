@@ -17,6 +17,9 @@ export interface Padding2d {
   right: number;
 }
 
+/** The keys of the options every windowed op (conv2d, local2d) takes. */
+export const WINDOW_OPTION_KEYS = ['stride', 'padding'] as const;
+
 /** A stride for both axes, or `[strideH, strideW]`. */
 export type Stride = number | readonly [number, number];
 

@@ -5,7 +5,7 @@
 // padding work as in a convolution. The arithmetic runs natively, on the tensors' device.
 import { NativeTensor, nativeAddon } from '../native';
 import { Tensor } from '../tensor';
-import { Padding, Padding2d, Stride, outputSize, resolvePadding, resolveStride } from './geometry';
+import { Padding, Padding2d, Stride, WINDOW_OPTION_KEYS, outputSize, resolvePadding, resolveStride } from './geometry';
 import { checkOptions } from '../util/options';
 
 type Geometry6 = [number, number, number, number, number, number];
@@ -37,8 +37,6 @@ export interface Local2dOptions {
   padding?: Padding;
 }
 
-const LOCAL2D_OPTIONS = ['stride', 'padding'] as const;
-
 /** The resolved geometry of a locally connected layer. */
 export interface Local2dGeometry {
   stride: [number, number];
@@ -68,7 +66,7 @@ export function local2dGeometry(
   options: Local2dOptions = {},
   op = 'local2dGeometry',
 ): Local2dGeometry {
-  options = checkOptions(options, LOCAL2D_OPTIONS, op);
+  options = checkOptions(options, WINDOW_OPTION_KEYS, op);
   const stride = resolveStride(options.stride ?? 1, op);
   const input: [number, number] = [inputHeight, inputWidth];
   const kernel: [number, number] = [kernelHeight, kernelWidth];
