@@ -44,7 +44,7 @@ export { fill, scale, axpy, sum, sumSquares, sumInto, sumSquaresInto } from './o
 export { gatherBatch } from './ops/data';
 export type { GatherBatchOptions, Batch } from './ops/data';
 export { SGD, Adam, sgdUpdate, adamUpdate } from './ops/optim';
-export type { SGDOptions, AdamOptions, SGDState, AdamState, SGDHyperparameters, AdamHyperparameters } from './ops/optim';
+export type { SGDOptions, AdamOptions, SGDState, AdamState, SGDHyperparameters, AdamHyperparameters, Optimizer, OptimizerMeta, OptimizerStateArray } from './ops/optim';
 export {
   localDistances,
   localDistancesTensor,

@@ -8,10 +8,11 @@ import { readCheckpoint, writeCheckpoint } from './checkpoint';
 import { EarlyStopping, EarlyStoppingState } from './earlyStopping';
 import { EpochInputs, trainEpoch } from './epoch';
 import { PassResult } from './evaluate';
-import { Optimizer, OptimizerMeta, loadOptimizerTensors, optimizerTensors } from './optimizer';
+import { Optimizer, OptimizerMeta } from './optimizer';
 import { ModelState, RunPaths } from './runFolder';
 
 const PARAM_PREFIX = 'param/';
+const OPTIMIZER_PREFIX = 'optimizer/';
 
 /** The meta of a model checkpoint. */
 export interface ModelCheckpointMeta {
@@ -152,7 +153,7 @@ export class ModelTrainer {
     const ckpt = readCheckpoint<ModelCheckpointMeta>(file);
     if (ckpt.meta.model !== this.name) throw new Error(`${file}: holds model ${ckpt.meta.model}, expected ${this.name}`);
     this.model.loadState(unprefixed(ckpt.tensors));
-    loadOptimizerTensors(this.optimizer, ckpt.meta.optimizer, ckpt.tensors, file);
+    this.optimizer.importState(ckpt.meta.optimizer, withoutPrefix(ckpt.tensors, OPTIMIZER_PREFIX), file);
     this.epoch = state.epoch;
     this.epochsInPhase = state.epochsInPhase;
     this.finished = state.finished;
@@ -182,9 +183,19 @@ function readWeights(file: string): Map<string, Float32Array> {
 }
 
 function unprefixed(tensors: Map<string, Float32Array>): Map<string, Float32Array> {
+  return withoutPrefix(tensors, PARAM_PREFIX);
+}
+
+function withoutPrefix(tensors: Map<string, Float32Array>, prefix: string): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
-  for (const [k, v] of tensors) if (k.startsWith(PARAM_PREFIX)) out.set(k.slice(PARAM_PREFIX.length), v);
+  for (const [k, v] of tensors) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
   return out;
+}
+
+/** The optimizer's state as checkpoint tensors (`optimizer/m/3`, …) and its meta. */
+function optimizerTensors(optimizer: Optimizer): { meta: OptimizerMeta; tensors: Map<string, Float32Array> } {
+  const { meta, arrays } = optimizer.exportState();
+  return { meta, tensors: new Map(arrays.map((a) => [OPTIMIZER_PREFIX + a.name, a.values])) };
 }
 
 /** Reads the weights (only) of a model checkpoint, e.g. checkpoints/cnn_phase.ckpt. */
