@@ -69,7 +69,7 @@ describe('a tiny two-phase run', () => {
   });
 
   test('writes every file of the run folder and releases its lock', () => {
-    for (const f of ['config.json', 'metrics.csv', 'metrics.jsonl', 'checkpoints/state.json', 'checkpoints/cnn_phase.ckpt']) {
+    for (const f of ['config.json', 'metrics.csv', 'metrics.jsonl', 'checkpoints/state.json', 'checkpoints/cnn_phase.safetensors']) {
       expect(fs.existsSync(path.join(runA, f))).toBe(true);
     }
     for (const f of ['loss', 'accuracy', 'distances', 'robustness', 'divergence_map']) {
@@ -82,8 +82,8 @@ describe('a tiny two-phase run', () => {
       expect(fs.existsSync(path.join(runA, 'checkpoints', m.bestFile!))).toBe(true);
     }
     // Older epochs' checkpoints are pruned: the current one of each model (here also its best) and cnn_phase.
-    expect(fs.readdirSync(path.join(runA, 'checkpoints')).filter((f) => f.endsWith('.ckpt')).sort()).toEqual(
-      ['cnn-e0004.ckpt', 'cnn_phase.ckpt', 'fcn-e0004.ckpt'],
+    expect(fs.readdirSync(path.join(runA, 'checkpoints')).filter((f) => f.endsWith('.safetensors')).sort()).toEqual(
+      ['cnn-e0004.safetensors', 'cnn_phase.safetensors', 'fcn-e0004.safetensors'],
     );
     expect(fs.existsSync(path.join(runA, '.lock'))).toBe(false);
   });
@@ -164,7 +164,7 @@ describe('a tiny two-phase run', () => {
     expect(fcn.meta.optimizer).toEqual({ kind: 'adam', step: 16, parameters: 10 }); // 2 epochs × 8 batches
     expect(fcn.tensors.get('param/lc1.bias')!.length).toBe(14 * 14 * 64);
     expect(fcn.tensors.get('param/lc1.tied')!.length).toBe(64 * 3 * 5 * 5);
-    const phase = readCheckpoint(path.join(runA, 'checkpoints', 'cnn_phase.ckpt'));
+    const phase = readCheckpoint(path.join(runA, 'checkpoints', 'cnn_phase.safetensors'));
     expect(phase.tensors.get('optimizer/m/0')!.length).toBe(64 * 3 * 5 * 5);
     expect(phase.tensors.get('optimizer/v/9')!.length).toBe(10);
     expect(phase.meta).toMatchObject({ model: 'cnn', epoch: 2 });

@@ -7,6 +7,7 @@ import path from 'path';
 import { resumeSettings } from '../src/cli/resume';
 import { settingsFromFlags } from '../src/cli/trainOptions';
 import { readCheckpoint, writeCheckpoint } from '../src/train/checkpoint';
+import { readSafetensors, writeSafetensors } from '../src/weights/safetensors';
 import { EarlyStopping } from '../src/train/earlyStopping';
 import { LOCK_FILE, RunLockedError, acquireRunLock } from '../src/train/lock';
 import { batchStream, derivedSeed, epochOrder, robustnessStream } from '../src/train/order';
@@ -87,6 +88,21 @@ describe('checkpoint files', () => {
     expect(back.meta).toEqual({ epoch: 3, note: 'ü' });
     expect([...back.tensors.keys()]).toEqual([...tensors.keys()]);
     for (const [k, v] of tensors) expect(Buffer.from(back.tensors.get(k)!.buffer)).toEqual(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+  });
+
+  test('a checkpoint is a safetensors file: shapes kept, the meta as JSON text in __metadata__', () => {
+    const file = path.join(tmp, 'c.safetensors');
+    const tensors = new Map([['param/conv1.weight', Float32Array.from({ length: 24 }, (_, i) => i)], ['optimizer/m/0', new Float32Array(3)]]);
+    writeCheckpoint(file, { meta: { epoch: 3, optimizer: { kind: 'adam' } }, tensors, shapes: new Map([['param/conv1.weight', [2, 3, 2, 2]]]) });
+    const raw = readSafetensors(file);
+    expect(raw.metadata).toEqual({ format: 'wsr-native-checkpoint', version: '2', epoch: '3', optimizer: '{"kind":"adam"}' });
+    expect(raw.tensors.get('param/conv1.weight')!.shape).toEqual([2, 3, 2, 2]);
+    expect(raw.tensors.get('optimizer/m/0')!.shape).toEqual([3]);
+    const back = readCheckpoint(file);
+    expect(back.meta).toEqual({ epoch: 3, optimizer: { kind: 'adam' } });
+    expect(back.shapes.get('param/conv1.weight')).toEqual([2, 3, 2, 2]);
+    writeSafetensors(file, [{ name: 'w', shape: [1], data: new Float32Array(1) }], { format: 'pt' });
+    expect(() => readCheckpoint(file)).toThrow(/c\.safetensors: not a wsr-native checkpoint \(a safetensors file with format "pt"/);
   });
 
   test('a truncated or foreign file is refused with its name', () => {

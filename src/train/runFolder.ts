@@ -3,6 +3,7 @@
 import fs from 'fs';
 import path from 'path';
 import { writeJsonAtomic } from '../util/atomic';
+import { CHECKPOINT_EXTENSION } from './checkpoint';
 import type { DataReport } from './data';
 import type { ConversionCheck } from './conversion';
 import type { EarlyStoppingState } from './earlyStopping';
@@ -33,7 +34,7 @@ export function runPaths(dir: string): RunPaths {
     figures: path.join(abs, 'figures'),
     checkpoints,
     state: path.join(checkpoints, 'state.json'),
-    cnnPhase: path.join(checkpoints, 'cnn_phase.ckpt'),
+    cnnPhase: path.join(checkpoints, `cnn_phase${CHECKPOINT_EXTENSION}`),
   };
 }
 
@@ -136,7 +137,7 @@ export function readRunState(paths: RunPaths): RunState | null {
 
 /**
  * Deletes the checkpoint files in checkpoints/ that `state` does not name (older epochs), keeping
- * cnn_phase.ckpt and state.json.
+ * cnn_phase.safetensors and state.json.
  */
 export function pruneCheckpoints(paths: RunPaths, state: RunState): void {
   const keep = new Set(['state.json', path.basename(paths.cnnPhase)]);
@@ -146,6 +147,6 @@ export function pruneCheckpoints(paths: RunPaths, state: RunState): void {
     if (m.bestFile) keep.add(m.bestFile);
   }
   for (const name of fs.readdirSync(paths.checkpoints)) {
-    if (name.endsWith('.ckpt') && !keep.has(name)) fs.rmSync(path.join(paths.checkpoints, name), { force: true });
+    if (name.endsWith(CHECKPOINT_EXTENSION) && !keep.has(name)) fs.rmSync(path.join(paths.checkpoints, name), { force: true });
   }
 }
