@@ -1,6 +1,7 @@
 // The options of `train` and `experiment`, and the settings they make (defaults, then an
 // experiment preset, then every flag given).
 import { Command, Option } from 'commander';
+import path from 'path';
 import { defaultDevice } from '../device';
 import { DEFAULT_SETTINGS, ExperimentPreset, TrainSettings } from '../train/settings';
 import { deviceName, integerIn, numberWhere, oneOf, pathValue } from './parse';
@@ -25,6 +26,7 @@ export interface TrainFlags {
   limit?: number;
   split?: TrainSettings['split'];
   robustness?: boolean;
+  initFrom?: string;
   out?: string;
   resume?: string;
   png?: boolean;
@@ -51,6 +53,7 @@ export const FLAG_SETTINGS: readonly { flag: string; key: keyof TrainFlags & key
   { flag: '--limit', key: 'limit' },
   { flag: '--split', key: 'split' },
   { flag: '--no-robustness', key: 'robustness' },
+  { flag: '--init-from', key: 'initFrom' },
 ];
 
 /** Adds the options shared by `train` and `experiment` to `command`. */
@@ -75,6 +78,7 @@ export function addTrainOptions(command: Command): Command {
     .option('--limit <n>', 'train on the first N training images only', integerIn(1))
     .option('--split <mode>', "standard (train / held-out validation / test) or paper (the paper's pooled 80/20, done without its leak)", oneOf(['standard', 'paper'] as const))
     .option('--no-robustness', 'skip the five robustness accuracies (faster epochs)')
+    .option('--init-from <file>', 'start the CNN from the weights in a safetensors file (names and shapes as `wsr-native export` writes them)', (v) => path.resolve(pathValue(v)))
     .option('--out <dir>', 'the run folder (default: runs/<UTC timestamp>)', pathValue)
     .option('--no-png', 'write the figures as SVG only')
     .addOption(new Option('--stop-after-epochs <n>', 'stop cleanly after N completed epochs (for tests)').argParser(integerIn(1)).hideHelp());
@@ -111,6 +115,7 @@ export function settingsFromFlags(flags: TrainFlags, preset: ExperimentPreset | 
     limit: flags.limit ?? null,
     split: flags.split ?? base.split,
     robustness: flags.robustness ?? true,
+    initFrom: flags.initFrom ?? null,
   };
   s.cnnContinueEpochs = flags.cnnContinueEpochs ?? preset?.cnnContinueEpochs ?? s.fcnEpochs;
   return s;

@@ -8,6 +8,7 @@ import type { DataReport } from './data';
 import type { ConversionCheck } from './conversion';
 import type { EarlyStoppingState } from './earlyStopping';
 import { TrainSettings } from './settings';
+import type { InitFromRecord } from '../weights/initFrom';
 
 /** Paths inside a run folder. */
 export interface RunPaths {
@@ -70,6 +71,8 @@ export interface RunConfig {
   platform: string;
   networks: { cnn: { name: string; parameters: number }; fcn: { name: string; parameters: number } };
   data: DataReport;
+  /** The file the CNN started from (--init-from) and its SHA-256, once loaded. */
+  initFrom?: InitFromRecord;
   /** The check that the converted FCN reproduces the CNN (null until the conversion). */
   conversion: ConversionCheck | null;
   /** Each continuation of the run. */

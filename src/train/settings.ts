@@ -48,6 +48,8 @@ export interface TrainSettings {
   robustness: boolean;
   /** The experiment preset these settings started from (`wsr-native experiment N`), or null. */
   experiment: number | null;
+  /** A safetensors file (absolute path) the CNN starts from instead of its seeded initialisation, or null. */
+  initFrom: string | null;
 }
 
 /** The defaults of `wsr-native train`. */
@@ -71,6 +73,7 @@ export const DEFAULT_SETTINGS: Readonly<TrainSettings> = Object.freeze({
   threads: null,
   robustness: true,
   experiment: null,
+  initFrom: null,
 });
 
 /** What an experiment preset sets; every flag given on the command line overrides it. */

@@ -1,6 +1,7 @@
 // The independent safetensors reference (safetensors_reference.py: Python's standard library and
 // NumPy, written from the format's specification) as the tests call it.
 import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
 import path from 'path';
 
 const REFERENCE = path.join(__dirname, 'safetensors_reference.py');
@@ -21,6 +22,23 @@ export function reference(...args: string[]): string {
 /** The reference's reading of `file`. */
 export function referenceRead(file: string): ReferenceRead {
   return JSON.parse(reference('read', file)) as ReferenceRead;
+}
+
+/** What `reference('summary', file)` prints: per tensor the SHA-256 of its values instead of the values. */
+export interface ReferenceSummary {
+  metadata: Record<string, string>;
+  numpy: boolean;
+  tensors: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number]; sha256: string }>;
+}
+
+/** The reference's summary of `file` (for large files). */
+export function referenceSummary(file: string): ReferenceSummary {
+  return JSON.parse(reference('summary', file)) as ReferenceSummary;
+}
+
+/** The SHA-256 of float32 values as little-endian bytes, as the reference's summary computes it. */
+export function sha256Of(a: Float32Array): string {
+  return createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 }
 
 /** Whether NumPy is there for the reference's `forward`. */

@@ -9,9 +9,12 @@ TypeScript reader, so a file both read alike is read as the format says.
                           every float32 value as the hex of its bits (NaN, -0 and infinities exact)
   write FILE SPEC      -> writes FILE from SPEC (JSON: tensors [{name, shape, bits}], metadata,
                           data_order: names in the order their bytes go, pad: bool)
+  summary FILE         -> as read, but per tensor the SHA-256 of its values (re-serialised as
+                          little-endian float32 from the array read) instead of every value
   forward FILE INPUT N -> NumPy forward pass of the network in FILE's metadata "network" on the
                           N float32 images [N, C, H, W] in the raw file INPUT; logits as JSON
 """
+import hashlib
 import json
 import struct
 import sys
@@ -86,6 +89,22 @@ def read(path):
         entry = {"dtype": info["dtype"], "shape": info["shape"], "data_offsets": info["data_offsets"]}
         if info["dtype"] == "F32":
             entry["bits"] = values_of(info, data)
+        out["tensors"][name] = entry
+    json.dump(out, sys.stdout)
+
+
+def summary(path):
+    metadata, header, data = parse(path)
+    out = {"metadata": metadata, "numpy": np is not None, "tensors": {}}
+    for name, info in header.items():
+        begin, end = info["data_offsets"]
+        entry = {"dtype": info["dtype"], "shape": info["shape"], "data_offsets": info["data_offsets"]}
+        if np is not None:
+            arr = np.frombuffer(data[begin:end], dtype="<f4").reshape(info["shape"])
+            raw = np.ascontiguousarray(arr).astype("<f4").tobytes()
+        else:
+            raw = struct.pack("<%df" % ((end - begin) // 4), *struct.unpack("<%df" % ((end - begin) // 4), data[begin:end]))
+        entry["sha256"] = hashlib.sha256(raw).hexdigest()
         out["tensors"][name] = entry
     json.dump(out, sys.stdout)
 
@@ -171,6 +190,8 @@ if __name__ == "__main__":
     command = sys.argv[1]
     if command == "read":
         read(sys.argv[2])
+    elif command == "summary":
+        summary(sys.argv[2])
     elif command == "write":
         write(sys.argv[2], sys.argv[3])
     elif command == "forward":
