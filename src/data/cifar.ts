@@ -7,7 +7,7 @@
 // [count]: the shape that goes to the device as one uint8 tensor.
 import fs from 'fs';
 import path from 'path';
-import { readTar, TarEntry, TarFormatError } from './tar';
+import { readTar, TarEntry, TarFormatError } from './archive';
 import { checkOptions } from '../util/options';
 
 /** Side of a CIFAR-10 image in pixels. */
