@@ -64,4 +64,6 @@ export * from './data';
 export * from './nn';
 /** Training: the two-phase protocol, epochs, evaluation, checkpoints and run folders. */
 export * from './train';
+export { readSafetensors, readSafetensorsHeader, writeSafetensors, SafetensorsError, exportWeights } from './weights';
+export type { NamedTensor, SafetensorsContents, ExportOptions, ExportResult } from './weights';
 export { main } from './cli';
