@@ -3,6 +3,8 @@
 // that the batch the network is given is exactly the composition of the augment ops applied by
 // hand in the documented order, with the documented seeds and streams.
 import { cli } from './helpers/cli';
+import { expectClose } from './helpers/compare';
+import { describeCuda } from './helpers/devices';
 import { resumeSettings } from '../src/cli/resume';
 import { settingsFromFlags } from '../src/cli/trainOptions';
 import { generateSynthetic } from '../src/data';
@@ -142,25 +144,39 @@ describe('on the device', () => {
     expect(plan.swap!.seed).toBe(derivedSeed(9, 'train-swap'));
   });
 
+  const seed = 21;
+  const batchSize = 16;
+  const epoch = 2;
+  const everything = () => settings({ augment: parseAugmentList('noise=0.2,translation=0.25,edge_noise=0.3,rotation=30,swap=0.5') });
+
+  /** The augmented batches of one epoch on `device`, as the training loop makes them. */
+  function augmentedBatches(device: string): Float32Array[] {
+    const plan = augmentPlan(everything(), seed);
+    const train = new DeviceSplit('train', all, labels, count, device, 10, shape, true);
+    const order = Tensor.from(trainingOrder(seed, epoch, count, batchSize, plan), [count], { device, dtype: 'int32' });
+    const total = Math.ceil(count / batchSize);
+    const out: Float32Array[] = [];
+    for (let batch = 0; batch < total; batch++) {
+      const n = Math.min(batchSize, count - batch * batchSize);
+      out.push(augmentBatch(train.gather(order, batch * batchSize, n), plan, batchStream(epoch, batch, total)).toArray() as Float32Array);
+    }
+    train.dispose();
+    order.dispose();
+    return out;
+  }
+
   test('the batch the network is given is the composition of the ops by hand: swap, rotation, translation, edge noise, noise', () => {
-    const seed = 21;
-    const batchSize = 16;
-    const epoch = 2;
-    const levels = settings({ augment: parseAugmentList('noise=0.2,translation=0.25,edge_noise=0.3,rotation=30,swap=0.5') });
-    const plan = augmentPlan(levels, seed);
+    const plan = augmentPlan(everything(), seed);
     expect(plan.steps.map((s) => s.kind)).toEqual(['rotation', 'translation', 'edge_noise', 'noise']);
-    const train = new DeviceSplit('train', all, labels, count, 'cpu', 10, shape, true);
+    const seen = augmentedBatches('cpu');
     const clean = new DeviceSplit('clean', all, labels, count, 'cpu', 10, shape);
-    const orderArray = trainingOrder(seed, epoch, count, batchSize, plan);
-    const order = Tensor.from(orderArray, [count], { device: 'cpu', dtype: 'int32' });
     const plainOrder = Tensor.from(epochOrder(seed, epoch, count), [count], { device: 'cpu', dtype: 'int32' });
     const total = Math.ceil(count / batchSize);
+    expect(seen).toHaveLength(total);
     for (let batch = 0; batch < total; batch++) {
       const offset = batch * batchSize;
       const n = Math.min(batchSize, count - offset);
       const stream = batchStream(epoch, batch, total);
-      const seen = augmentBatch(train.gather(order, offset, n), plan, stream).toArray();
-
       // By hand: the clean batch, its chosen images swapped, then each op with its own seed and the batch's stream.
       const x = gatherBatch(clean.images, clean.labels, plainOrder, offset, n).x;
       const swapped = quadrantSwap(x);
@@ -173,10 +189,19 @@ describe('on the device', () => {
       const x2 = translate(x1, 0.25, derivedSeed(seed, 'train-translation'), stream);
       const x3 = edgeNoise(x2, 0.3, 5, derivedSeed(seed, 'train-edge-noise'), stream);
       const x4 = gaussianNoise(x3, 0.2, derivedSeed(seed, 'train-noise'), stream);
-      expect(Buffer.compare(Buffer.from(seen.buffer), Buffer.from(x4.toArray().buffer))).toBe(0);
+      expect(Buffer.compare(Buffer.from(seen[batch].buffer), Buffer.from(x4.toArray().buffer))).toBe(0);
       for (const t of [x, swapped, x0, x1, x2, x3, x4]) t.dispose();
     }
-    for (const t of [train, clean, order, plainOrder]) t.dispose();
+    clean.dispose();
+    plainOrder.dispose();
+  });
+
+  describeCuda('on a GPU', () => {
+    test('the augmented batches equal the CPU ones (rotation within 1e-6, as its op)', () => {
+      const cpu = augmentedBatches('cpu');
+      const cuda = augmentedBatches('cuda:0');
+      cpu.forEach((b, k) => expectClose(cuda[k], b, `augmented batch ${k} on cuda:0`, { rtol: 0, atol: 1e-6 }));
+    });
   });
 
   test('noise alone is what the loop always added: the train-noise seed and the running batch counter', () => {

@@ -49,19 +49,26 @@ function augmentHelp(): string {
   );
 }
 
-/** Adds the options shared by `train` and `experiment` to `command`: one per setting with a flag, then --augment and the run's own. */
+/**
+ * Adds the options shared by `train` and `experiment` to `command`: one per setting with a flag,
+ * --augment after the augmentation levels, then the run's own (--out, --no-png).
+ */
 export function addTrainOptions(command: Command): Command {
+  const lastAugmentation = TRAINING_AUGMENTATIONS[TRAINING_AUGMENTATIONS.length - 1].key;
   for (const e of SETTINGS as readonly SettingEntry[]) {
-    if (e.flag === null) continue;
-    const option = new Option(e.flag, `${e.help}${defaultNote(e)}`);
-    if (!e.flag.startsWith('--no-')) option.argParser(cliParser(e.kind));
-    if (option.attributeName() !== e.key) {
-      throw new Error(`settings table: the flag ${e.flag} would set '${option.attributeName()}', not the setting '${e.key}'`);
+    if (e.flag !== null) {
+      const option = new Option(e.flag, `${e.help}${defaultNote(e)}`);
+      if (!e.flag.startsWith('--no-')) option.argParser(cliParser(e.kind));
+      if (option.attributeName() !== e.key) {
+        throw new Error(`settings table: the flag ${e.flag} would set '${option.attributeName()}', not the setting '${e.key}'`);
+      }
+      command.addOption(option);
     }
-    command.addOption(option);
+    if (e.key === lastAugmentation) {
+      command.addOption(new Option(`${AUGMENT_FLAG} <list>`, augmentHelp()).argParser(cliParser({ parse: parseAugmentList })));
+    }
   }
   return command
-    .addOption(new Option(`${AUGMENT_FLAG} <list>`, augmentHelp()).argParser(cliParser({ parse: parseAugmentList })))
     .option('--out <dir>', 'the run folder (default: runs/<UTC timestamp>)', pathValue)
     .option('--no-png', 'write the figures as SVG only')
     .addOption(new Option('--stop-after-epochs <n>', 'stop cleanly after N completed epochs (for tests)').argParser(cliParser(integer(1))).hideHelp());

@@ -43,7 +43,6 @@ export {
   MNIST_FILES,
   MNIST_ROLES,
   MNIST_FOLDER,
-  MNIST_COUNTS,
   MNIST_CLASS_NAMES,
   parseIdxImages,
   parseIdxLabels,

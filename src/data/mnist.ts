@@ -29,8 +29,6 @@ export type MnistRole = keyof typeof MNIST_FILES;
 export const MNIST_ROLES: readonly MnistRole[] = Object.freeze(['trainImages', 'trainLabels', 'testImages', 'testLabels']);
 /** The subfolder of the data folder that `download --dataset mnist` fills. */
 export const MNIST_FOLDER = 'mnist';
-/** Images in the official training and test files. */
-export const MNIST_COUNTS = Object.freeze({ train: 60_000, test: 10_000 });
 /** The class names: the digits, in label order. */
 export const MNIST_CLASS_NAMES: readonly string[] = Object.freeze(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
 

@@ -113,13 +113,6 @@ export function parseAugmentList(text: string): Partial<AugmentationLevels> {
   return levels;
 }
 
-/** The levels as --augment writes them ('translation=0.25,noise=0.3'; 'none'), in composition order. */
-export function formatAugmentList(levels: Partial<AugmentationLevels>): string {
-  const named = TRAINING_AUGMENTATIONS.filter((a) => levels[a.key] !== undefined);
-  if (named.length === TRAINING_AUGMENTATIONS.length && named.every((a) => levels[a.key] === 0)) return 'none';
-  return named.map((a) => `${a.kind}=${levels[a.key]}`).join(',');
-}
-
 /** The augmentations of a run in words: 'noise σ 0.5', 'rotation ±15°, then noise σ 0.3', 'no augmentation'. */
 export function describeAugmentations(levels: AugmentationLevels): string {
   const active = activeAugmentations(levels);
