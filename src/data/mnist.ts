@@ -60,7 +60,8 @@ function idxDimensions(bytes: Uint8Array, file: string, dims: number, what: stri
     throw new DatasetError('BAD_MAGIC', file, `not an IDX file: magic number 0x${magic}, expected 0x${expected} (${what})${sniffFormat(bytes)}`);
   }
   if (bytes[2] !== UNSIGNED_BYTE || bytes[3] !== dims) {
-    const other = bytes[2] === UNSIGNED_BYTE && bytes[3] === (dims === 3 ? 1 : 3) ? (dims === 3 ? ': it looks like a labels file' : ': it looks like an images file') : '';
+    const kinds: Record<number, string> = { 1: 'a labels file', 3: 'an images file' };
+    const other = bytes[2] === UNSIGNED_BYTE && bytes[3] !== dims && kinds[bytes[3]] ? `: it looks like ${kinds[bytes[3]]}` : '';
     throw new DatasetError('BAD_MAGIC', file, `magic number 0x${magic}, expected 0x${expected} (${what})${other}`);
   }
   const header = 4 + 4 * dims;

@@ -2,7 +2,7 @@
 // run may change it and how the log line shows it — and what is derived from it: the defaults,
 // the checks, the one-line description and the resume rules (the CLI's options are built from it
 // in src/cli/trainOptions.ts). A new setting is one entry here and one field of TrainSettings.
-import { DATASETS, DATASET_NAMES, DatasetName, datasetInfo } from '../data/datasets';
+import { DATASETS, DATASET_NAMES, DatasetName, DatasetTraining, datasetInfo } from '../data/datasets';
 import { defaultDevice } from '../device';
 import { AugmentationKey, TRAINING_AUGMENTATIONS, describeAugmentations } from './augmentations';
 import { EXPERIMENT_IDS, EXPERIMENT_PRESETS, ExperimentPreset } from './presets';
@@ -89,8 +89,8 @@ export interface SettingEntry<K extends keyof TrainSettings = keyof TrainSetting
 
 type AnyEntry = { [K in keyof TrainSettings]: SettingEntry<K> }[keyof TrainSettings];
 
-const training = (pick: (t: (typeof DATASETS)[number]['training']) => number) => (s: Readonly<TrainSettings>): number =>
-  pick(datasetInfo(s.dataset).training);
+/** A default that is the run's dataset's (its learning rate, say). */
+const training = (pick: (t: DatasetTraining) => number) => (s: Readonly<TrainSettings>): number => pick(datasetInfo(s.dataset).training);
 
 /** The augmentation levels, one entry each, in composition order; --noise is the one with a flag of its own. */
 function augmentationEntries(): AnyEntry[] {
