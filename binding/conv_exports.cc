@@ -16,7 +16,7 @@ namespace {
 
 // The geometry of a convolution of an input [n, c, h, w] (tensor `input`) with weight w [k, c, kh, kw]
 // (tensor `weight`), both already checked to be float32 of rank 4.
-Conv2dShape conv_shape(const Tensor& input, const char* input_name, const Tensor& weight, const char* weight_name,
+WindowGeometry conv_shape(const Tensor& input, const char* input_name, const Tensor& weight, const char* weight_name,
                        const WindowHyper& hp) {
   const int64_t n = input.dim(0), c = input.dim(1), h = input.dim(2), w = input.dim(3);
   const int64_t k = weight.dim(0), kh = weight.dim(2), kw = weight.dim(3);
@@ -35,7 +35,7 @@ Conv2dShape conv_shape(const Tensor& input, const char* input_name, const Tensor
 }
 
 // The CUDA kernels index with 32-bit integers.
-void expect_cuda_indexable(const Conv2dShape& s, std::initializer_list<std::pair<const char*, const Tensor*>> tensors) {
+void expect_cuda_indexable(const WindowGeometry& s, std::initializer_list<std::pair<const char*, const Tensor*>> tensors) {
   for (const auto& [name, t] : tensors)
     if (t && t->size() > INT_MAX)
       throw ArgumentRangeError(std::string(name) + " has " + std::to_string(t->size()) +
@@ -44,11 +44,11 @@ void expect_cuda_indexable(const Conv2dShape& s, std::initializer_list<std::pair
     throw ArgumentRangeError("the input is too large for the CUDA kernels (height or width plus kernel size >= 2^31)");
 }
 
-Shape output_shape(const Conv2dShape& s) { return {s.n, s.k, s.oh, s.ow}; }
+Shape output_shape(const WindowGeometry& s) { return {s.n, s.k, s.oh, s.ow}; }
 
 #ifdef WSR_WITH_CUDA
 // The CUDA weight gradient adds split-reduction partial sums held in the device's workspace.
-void cuda_backward_weight(Device d, const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db) {
+void cuda_backward_weight(Device d, const WindowGeometry& s, const float* x, const float* dy, float* dw, float* db) {
   const WorkspaceLease workspace(d, cuda::conv2d_backward_weight_workspace(s) * sizeof(float));
   cuda::conv2d_backward_weight(s, x, dy, dw, db, workspace.as<float>());
 }
@@ -69,7 +69,7 @@ WSR_EXPORT(conv2dForward) {
   expect_f32(w, 4, "w", "K,C,KH,KW");
   if (b) expect_f32(*b, 1, "b", "K");
   expect_f32(y, 4, "y", "N,K,OH,OW");
-  const Conv2dShape s = conv_shape(x, "x", w, "w", hp);
+  const WindowGeometry s = conv_shape(x, "x", w, "w", hp);
   if (b) expect_shape(*b, {s.k}, "b");
   expect_shape(y, output_shape(s), "y");
   expect_same_device({{"x", &x}, {"w", &w}, {"b", b}, {"y", &y}});
@@ -99,7 +99,7 @@ WSR_EXPORT(conv2dBackwardInput) {
   expect_f32(dy, 4, "dy", "N,K,OH,OW");
   expect_f32(w, 4, "w", "K,C,KH,KW");
   expect_f32(dx, 4, "dx", "N,C,H,W");
-  const Conv2dShape s = conv_shape(dx, "dx", w, "w", hp);
+  const WindowGeometry s = conv_shape(dx, "dx", w, "w", hp);
   expect_shape(dy, output_shape(s), "dy");
   expect_same_device({{"dy", &dy}, {"w", &w}, {"dx", &dx}});
   expect_distinct(dx, "dx", dy, "dy");
@@ -129,7 +129,7 @@ WSR_EXPORT(conv2dBackwardWeight) {
   expect_f32(dy, 4, "dy", "N,K,OH,OW");
   expect_f32(dw, 4, "dw", "K,C,KH,KW");
   if (db) expect_f32(*db, 1, "db", "K");
-  const Conv2dShape s = conv_shape(x, "x", dw, "dw", hp);
+  const WindowGeometry s = conv_shape(x, "x", dw, "dw", hp);
   expect_shape(dy, output_shape(s), "dy");
   if (db) expect_shape(*db, {s.k}, "db");
   expect_same_device({{"x", &x}, {"dy", &dy}, {"dw", &dw}, {"db", db}});

@@ -52,7 +52,7 @@ std::vector<int64_t> radii_arg(const Napi::CallbackInfo& info, size_t i) {
 }  // namespace
 
 // localDistances(w, radii, out): out[k] = [dist_r, cos_r] for r = radii[k] (PROTOCOL.md
-// "Divergence metric"; NaN where undefined, see cpu/distance.h). out: float32 [radii.length, 2].
+// "Divergence metric"; NaN where undefined, see common/distance_math.h). out: float32 [radii.length, 2].
 WSR_EXPORT(localDistances) {
   expect_arg_count(info, 3);
   // radii first: reading an array's elements can run JavaScript (a getter), which could dispose

@@ -29,9 +29,9 @@ void expect_nonempty(const Tensor& t, const char* name) {
   if (t.size() == 0) throw ArgumentRangeError(std::string(name) + " must not be empty, got shape " + shape_str(t.shape()));
 }
 
-Shape local_weight_shape(const Conv2dShape& s) { return {s.oh, s.ow, s.k, s.c, s.kh, s.kw}; }
-Shape local_bias_shape(const Conv2dShape& s) { return {s.oh, s.ow, s.k}; }
-Shape output_shape(const Conv2dShape& s) { return {s.n, s.k, s.oh, s.ow}; }
+Shape local_weight_shape(const WindowGeometry& s) { return {s.oh, s.ow, s.k, s.c, s.kh, s.kw}; }
+Shape local_bias_shape(const WindowGeometry& s) { return {s.oh, s.ow, s.k}; }
+Shape output_shape(const WindowGeometry& s) { return {s.n, s.k, s.oh, s.ow}; }
 
 }  // namespace
 
@@ -50,7 +50,7 @@ WSR_EXPORT(local2dForward) {
   expect_nonempty(x, "x");
   expect_nonempty(w, "w");
   expect_channels(w, "w", x, "x");
-  const Conv2dShape s = window_shape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(2), w.dim(4),
+  const WindowGeometry s = window_shape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(2), w.dim(4),
                                      w.dim(5), window_hyper_args(info, 4), "x");
   expect_shape(w, local_weight_shape(s), "w");
   if (b) expect_shape(*b, local_bias_shape(s), "b");
@@ -81,7 +81,7 @@ WSR_EXPORT(local2dBackwardInput) {
   expect_nonempty(dx, "dx");
   expect_nonempty(w, "w");
   expect_channels(w, "w", dx, "dx");
-  const Conv2dShape s = window_shape(dx.dim(0), dx.dim(1), dx.dim(2), dx.dim(3), w.dim(2), w.dim(4),
+  const WindowGeometry s = window_shape(dx.dim(0), dx.dim(1), dx.dim(2), dx.dim(3), w.dim(2), w.dim(4),
                                      w.dim(5), window_hyper_args(info, 3), "dx");
   expect_shape(w, local_weight_shape(s), "w");
   expect_shape(dy, output_shape(s), "dy");
@@ -114,7 +114,7 @@ WSR_EXPORT(local2dBackwardWeight) {
   expect_nonempty(x, "x");
   expect_nonempty(dw, "dw");
   expect_channels(dw, "dw", x, "x");
-  const Conv2dShape s = window_shape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), dw.dim(2), dw.dim(4),
+  const WindowGeometry s = window_shape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), dw.dim(2), dw.dim(4),
                                      dw.dim(5), window_hyper_args(info, 4), "x");
   expect_shape(dw, local_weight_shape(s), "dw");
   if (db) expect_shape(*db, local_bias_shape(s), "db");

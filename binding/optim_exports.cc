@@ -52,7 +52,7 @@ void expect_like_param(const Tensor& t, const char* name, const Tensor& param) {
 }  // namespace
 
 // sgdUpdate(param, grad, velocity, lr, momentum, nesterov, weightDecay): one SGD step in place
-// (PyTorch semantics, see cpu/optim.h). With momentum 0 the velocity is left untouched.
+// (PyTorch semantics, see common/optim_config.h). With momentum 0 the velocity is left untouched.
 WSR_EXPORT(sgdUpdate) {
   expect_arg_count(info, 7);
   Tensor& param = tensor_arg(info, 0, "param");
@@ -81,7 +81,7 @@ WSR_EXPORT(sgdUpdate) {
 }
 
 // adamUpdate(param, grad, m, v, lr, beta1, beta2, epsilon, step, weightDecay): Adam update number
-// `step` (1 for the first) in place; bias corrections in double on the host (see cpu/optim.h).
+// `step` (1 for the first) in place; bias corrections in double on the host (see common/optim_config.h).
 WSR_EXPORT(adamUpdate) {
   expect_arg_count(info, 10);
   Tensor& param = tensor_arg(info, 0, "param");

@@ -44,7 +44,7 @@ WindowHyper window_hyper_args(const Napi::CallbackInfo& info, size_t first) {
   return h;
 }
 
-Conv2dShape window_shape(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t kh, int64_t kw,
+WindowGeometry window_shape(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t kh, int64_t kw,
                          const WindowHyper& hp, const std::string& input_name) {
   expect_pad_below(hp.pad_top, "padTop", kh, "height");
   expect_pad_below(hp.pad_bottom, "padBottom", kh, "height");
@@ -55,7 +55,7 @@ Conv2dShape window_shape(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, 
   expect_int_range(c * kh * kw, "the patch size C*KH*KW");
   expect_int_range(oh * ow, "the number of output positions OH*OW");
   // Every dimension is at most kMaxDim = INT_MAX (shape_arg), so the int fields cannot overflow.
-  Conv2dShape s;
+  WindowGeometry s;
   s.n = static_cast<int>(n);
   s.c = static_cast<int>(c);
   s.h = static_cast<int>(h);

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cpu/shapes.h"
+#include "common/window_geometry.h"
 
 namespace wsr::binding {
 
@@ -20,7 +20,7 @@ WindowHyper window_hyper_args(const Napi::CallbackInfo& info, size_t first);
 // The shape of a layer over an input [n, c, h, w] (named `input_name` in messages) with kernels of
 // k filters of kh x kw. Throws when a padding side is not smaller than the kernel, when the padded
 // input is smaller than the kernel, or when a size the kernels index with 32-bit ints overflows.
-Conv2dShape window_shape(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t kh, int64_t kw,
+WindowGeometry window_shape(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t kh, int64_t kw,
                          const WindowHyper& hp, const std::string& input_name);
 
 }  // namespace wsr::binding

@@ -1,7 +1,7 @@
 // Data augmentation of float32 image batches x [N,C,H,W] (pixels in [0, 1]) on the CPU: noise for
 // training and the robustness perturbations of PROTOCOL.md. No backward: they act on inputs only.
 //
-// Randomness is a pure function of (seed, stream, index) (cpu/random.h), so a result does not
+// Randomness is a pure function of (seed, stream, index) (common/random.h), so a result does not
 // depend on the thread count and equals the CUDA kernels' (cuda/augment.h) bit for bit:
 //   per-element noise: element e (flat NCHW index) gets standard normal z[e % 4] of Philox draw
 //     e / 4 in the noise domain;
@@ -12,7 +12,7 @@
 #pragma once
 #include <cstdint>
 
-#include "cpu/augment_math.h"
+#include "common/augment_math.h"
 
 namespace wsr::cpu {
 

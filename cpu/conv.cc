@@ -28,7 +28,7 @@ struct Plan {
   bool pointwise;  // 1x1, stride 1, unpadded: the input image already is its column matrix
 };
 
-Plan make_plan(const Conv2dShape& s) {
+Plan make_plan(const WindowGeometry& s) {
   Plan p;
   // Parallel over images needs at least one image per thread; a smaller batch (inference on one
   // image) parallelises inside each GEMM instead.
@@ -85,7 +85,7 @@ Span valid_outputs(int64_t out, int64_t in, int64_t stride, int64_t pad, int64_t
 // col[p][img·Q + q] for `images` consecutive images starting at x (row stride images·Q), where
 // p = (ci·kh + i)·kw + j and q = oy·ow + ox: the input pixel under tap (i, j) of output (oy, ox), or 0
 // in the padding.
-void im2col(const Conv2dShape& s, const float* x, int64_t images, float* col, bool inner) {
+void im2col(const WindowGeometry& s, const float* x, int64_t images, float* col, bool inner) {
   const int64_t q_count = s.positions(), cols = images * q_count;
   const int64_t plane = int64_t{s.h} * s.w, image = s.c * plane;
   for_range(inner, s.patch_size(), [&](int64_t p0, int64_t p1) {
@@ -119,7 +119,7 @@ void im2col(const Conv2dShape& s, const float* x, int64_t images, float* col, bo
 
 // The adjoint of im2col: dx = Σ over taps of the column entries that read each pixel. Overwrites
 // the `images` images of dx. Parallel over input channels (each owns its planes) when `inner`.
-void col2im(const Conv2dShape& s, const float* col, int64_t images, float* dx, bool inner) {
+void col2im(const WindowGeometry& s, const float* col, int64_t images, float* dx, bool inner) {
   const int64_t q_count = s.positions(), cols = images * q_count;
   const int64_t plane = int64_t{s.h} * s.w, image = s.c * plane;
   for_range(inner, s.c, [&](int64_t c0, int64_t c1) {
@@ -182,7 +182,7 @@ void add_bias(const float* bias, int64_t rows, int64_t q_count, float* y, bool i
 }
 
 // Images [first, last) of the forward pass, `plan.chunk` at a time.
-void forward_images(const Conv2dShape& s, const Plan& plan, bool inner, const float* x, const float* w,
+void forward_images(const WindowGeometry& s, const Plan& plan, bool inner, const float* x, const float* w,
                     const float* b, float* y, int64_t first, int64_t last) {
   const int64_t P = s.patch_size(), Q = s.positions();
   const int64_t in_image = int64_t{s.c} * s.h * s.w, out_image = int64_t{s.k} * Q;
@@ -207,7 +207,7 @@ void forward_images(const Conv2dShape& s, const Plan& plan, bool inner, const fl
 }
 
 // Images [first, last) of the input gradient.
-void backward_input_images(const Conv2dShape& s, const Plan& plan, bool inner, const float* dy, const float* w,
+void backward_input_images(const WindowGeometry& s, const Plan& plan, bool inner, const float* dy, const float* w,
                            float* dx, int64_t first, int64_t last) {
   const int64_t P = s.patch_size(), Q = s.positions();
   const int64_t in_image = int64_t{s.c} * s.h * s.w, out_image = int64_t{s.k} * Q;
@@ -230,7 +230,7 @@ void backward_input_images(const Conv2dShape& s, const Plan& plan, bool inner, c
 }
 
 // dW over images [first, last) into acc[K, P] (overwritten; zero when the range is empty).
-void backward_weight_images(const Conv2dShape& s, const Plan& plan, bool inner, const float* x, const float* dy,
+void backward_weight_images(const WindowGeometry& s, const Plan& plan, bool inner, const float* x, const float* dy,
                             float* acc, int64_t first, int64_t last) {
   const int64_t P = s.patch_size(), Q = s.positions();
   const int64_t in_image = int64_t{s.c} * s.h * s.w, out_image = int64_t{s.k} * Q;
@@ -270,7 +270,7 @@ double sum_floats(const float* v, int64_t n) {
 
 }  // namespace
 
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
+void conv2d_forward(const WindowGeometry& s, const float* x, const float* w, const float* b, float* y) {
   const Plan plan = make_plan(s);
   if (plan.outer) {
     parallel_for(s.n, [&](int64_t first, int64_t last) { forward_images(s, plan, false, x, w, b, y, first, last); });
@@ -279,7 +279,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   }
 }
 
-void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+void conv2d_backward_input(const WindowGeometry& s, const float* dy, const float* w, float* dx) {
   const Plan plan = make_plan(s);
   if (plan.outer) {
     parallel_for(s.n, [&](int64_t first, int64_t last) {
@@ -290,7 +290,7 @@ void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w
   }
 }
 
-void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db) {
+void conv2d_backward_weight(const WindowGeometry& s, const float* x, const float* dy, float* dw, float* db) {
   const Plan plan = make_plan(s);
   const int64_t KP = s.conv_weight_size();
   if (plan.outer) {

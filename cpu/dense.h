@@ -1,6 +1,6 @@
 // Fully connected layer on the CPU: forward and backward through sgemm (see dense_shapes.h).
 #pragma once
-#include "cpu/dense_shapes.h"
+#include "common/dense_shapes.h"
 
 namespace wsr::cpu {
 

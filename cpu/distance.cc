@@ -3,32 +3,11 @@
 // result does not depend on the thread count.
 #include "distance.h"
 
-#include <stdexcept>
-#include <string>
 #include <vector>
 
 #include "parallel.h"
 
 namespace wsr {
-
-RingLayout ring_layout(const FilterGrid& grid, const int64_t* radii, int count) {
-  RingLayout layout{};
-  layout.count = count;
-  layout.slot_begin[0] = 0;
-  for (int k = 0; k < count; ++k) {
-    const int64_t r = radii[k];
-    layout.radius[k] = r;
-    // centres > 0 implies 2r < min(oh, ow), so centres·8r <= positions·4·min(oh, ow) fits in int64.
-    const int64_t centres = ring_centres(grid, r);
-    const int64_t slots = centres == 0 ? 0 : centres * 8 * r;
-    if (slots > kMaxRingSlots - layout.slot_begin[k])
-      throw std::length_error("radii give more than 2^40 centre-neighbour pairs on a " + std::to_string(grid.oh) +
-                              "x" + std::to_string(grid.ow) + " grid");
-    layout.slot_begin[k + 1] = layout.slot_begin[k] + slots;
-  }
-  return layout;
-}
-
 namespace cpu {
 namespace {
 

@@ -19,7 +19,7 @@ namespace {
 // A group's gathered operands stay within this many floats per buffer (16 MiB).
 constexpr int64_t kGroupFloats = int64_t{1} << 22;
 
-int64_t group_size(const Conv2dShape& s) {
+int64_t group_size(const WindowGeometry& s) {
   const int64_t per_position = int64_t{s.n} * std::max<int64_t>(s.patch_size(), s.k);
   return std::clamp<int64_t>(kGroupFloats / std::max<int64_t>(per_position, 1), 1, s.positions());
 }
@@ -39,7 +39,7 @@ struct Window {
   int ih0, iw0, lo, hi;
 };
 
-Window window_at(const Conv2dShape& s, int64_t p) {
+Window window_at(const WindowGeometry& s, int64_t p) {
   const int oi = static_cast<int>(p / s.ow), oj = static_cast<int>(p % s.ow);
   Window win;
   win.ih0 = oi * s.stride_h - s.pad_top;
@@ -50,7 +50,7 @@ Window window_at(const Conv2dShape& s, int64_t p) {
 }
 
 // row[c·kh·kw] = image n's patch at position p, zeros in the padding (im2col of one patch).
-void gather_patch(const Conv2dShape& s, const float* x, int64_t n, int64_t p, float* row) {
+void gather_patch(const WindowGeometry& s, const float* x, int64_t n, int64_t p, float* row) {
   const Window win = window_at(s, p);
   for (int c = 0; c < s.c; ++c) {
     const float* plane = x + (n * s.c + c) * int64_t{s.h} * s.w;
@@ -70,7 +70,7 @@ void gather_patch(const Conv2dShape& s, const float* x, int64_t n, int64_t p, fl
 }
 
 // dx_plane (one channel c of one image) += the channel-c part of a patch gradient at position p.
-void scatter_add_channel(const Conv2dShape& s, const float* row, int64_t p, int c, float* dx_plane) {
+void scatter_add_channel(const WindowGeometry& s, const float* row, int64_t p, int c, float* dx_plane) {
   const Window win = window_at(s, p);
   for (int ki = 0; ki < s.kh; ++ki) {
     const int ih = win.ih0 + ki;
@@ -82,7 +82,7 @@ void scatter_add_channel(const Conv2dShape& s, const float* row, int64_t p, int 
 }
 
 // patches[j][n] = image n's patch at position g0 + j, for j < g.
-void gather_group_patches(const Conv2dShape& s, const float* x, int64_t g0, int64_t g, float* patches) {
+void gather_group_patches(const WindowGeometry& s, const float* x, int64_t g0, int64_t g, float* patches) {
   const int64_t ckk = s.patch_size();
   // Image-major: consecutive patches of one image overlap, so their input rows stay in cache.
   parallel_for(g * s.n, [&](int64_t i0, int64_t i1) {
@@ -109,7 +109,7 @@ void for_each_tile(int64_t rows, int64_t g, Body&& body) {
 }
 
 // dy_group[j][n, k] = dy[n, k, g0 + j]: each position's output gradient as an [n, k] matrix.
-void gather_group_dy(const Conv2dShape& s, const float* dy, int64_t g0, int64_t g, float* dy_group) {
+void gather_group_dy(const WindowGeometry& s, const float* dy, int64_t g0, int64_t g, float* dy_group) {
   const int64_t rows = int64_t{s.n} * s.k, P = s.positions();
   for_each_tile(rows, g, [&](int64_t r0, int64_t r1, int64_t j0, int64_t j1) {
     for (int64_t j = j0; j < j1; ++j)
@@ -119,7 +119,7 @@ void gather_group_dy(const Conv2dShape& s, const float* dy, int64_t g0, int64_t 
 
 }  // namespace
 
-void local2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
+void local2d_forward(const WindowGeometry& s, const float* x, const float* w, const float* b, float* y) {
   const int64_t P = s.positions(), N = s.n, K = s.k, ckk = s.patch_size(), bank = s.conv_weight_size();
   const int64_t G = group_size(s);
   float* patches = scratch(scratch_a, G * N * ckk);
@@ -140,7 +140,7 @@ void local2d_forward(const Conv2dShape& s, const float* x, const float* w, const
   }
 }
 
-void local2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+void local2d_backward_input(const WindowGeometry& s, const float* dy, const float* w, float* dx) {
   const int64_t P = s.positions(), N = s.n, K = s.k, ckk = s.patch_size(), bank = s.conv_weight_size();
   const int64_t plane = int64_t{s.h} * s.w, planes = N * s.c;
   const int64_t G = group_size(s);
@@ -165,7 +165,7 @@ void local2d_backward_input(const Conv2dShape& s, const float* dy, const float* 
   }
 }
 
-void local2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db) {
+void local2d_backward_weight(const WindowGeometry& s, const float* x, const float* dy, float* dw, float* db) {
   const int64_t P = s.positions(), N = s.n, K = s.k, ckk = s.patch_size(), bank = s.conv_weight_size();
   const int64_t G = group_size(s);
   float* dy_group = scratch(scratch_a, G * N * K);

@@ -1,23 +1,23 @@
 // Locally connected 2-D layer ("untied convolution"): a convolution whose filter bank and bias
-// are independent at every output position. Layouts (see shapes.h, Conv2dShape):
+// are independent at every output position. Layouts (see common/window_geometry.h, WindowGeometry):
 //   x [n, c, h, w]   w [oh, ow, k, c, kh, kw]   b [oh, ow, k]   y [n, k, oh, ow]
 // Each position's bank w[i][j] is one contiguous [k, c, kh, kw] block, exactly a conv weight.
 // Outputs are overwritten. Pointers must not overlap (outputs vs inputs).
 #pragma once
 #include <cstdint>
 
-#include "shapes.h"
+#include "common/window_geometry.h"
 
 namespace wsr::cpu {
 
 // y[:, :, p] = w_p · patches_p + b_p at each output position p. b may be null (no bias).
-void local2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y);
+void local2d_forward(const WindowGeometry& s, const float* x, const float* w, const float* b, float* y);
 
 // dx = gradient of sum(dy · y) with respect to x.
-void local2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx);
+void local2d_backward_input(const WindowGeometry& s, const float* dy, const float* w, float* dx);
 
 // dw (and db when not null) = gradients of sum(dy · y) with respect to w (and b).
-void local2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db);
+void local2d_backward_weight(const WindowGeometry& s, const float* x, const float* dy, float* dw, float* db);
 
 // Conversion between a shared conv weight [k, bank_size / k] (bias [k]) and a locally connected
 // weight [positions, k, bank_size / k] (bias [positions, k]); bank_size = k·c·kh·kw.

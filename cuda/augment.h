@@ -1,11 +1,11 @@
 // Data augmentation of float32 image batches x [N,C,H,W] on a CUDA device: asynchronous launchers
 // on the default stream, device pointers. Same contracts as cpu/augment.h, and the same results bit
-// for bit: both evaluate the shared arithmetic of cpu/augment_math.h and cpu/random.h.
+// for bit: both evaluate the shared arithmetic of common/augment_math.h and common/random.h.
 // Plain C++ header (no CUDA types).
 #pragma once
 #include <cstdint>
 
-#include "cpu/augment_math.h"
+#include "common/augment_math.h"
 
 namespace wsr::cuda {
 

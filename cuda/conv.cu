@@ -44,7 +44,7 @@ __device__ inline bool inside(int v, int size) { return static_cast<unsigned>(v)
 
 // Forward. A = w [k, patch] (row-major, so a warp reads consecutive r), B = the patches of x.
 struct ForwardView {
-  Conv2dShape s;
+  WindowGeometry s;
   const float* x;
   const float* w;
   const float* bias;
@@ -87,7 +87,7 @@ struct ForwardOp {
 // py = (qy + pad_top) mod stride_h (likewise j), and tap (ti, tj) of pixel (a, b) reads output pixel
 // (oy0 + a − ti, ox0 + b − tj) where oy0 = (qy + pad_top − py) / stride_h, an exact division.
 struct DgradView {
-  Conv2dShape s;
+  WindowGeometry s;
   const float* dy;
   const float* w;
   float* dx;
@@ -130,7 +130,7 @@ struct DgradView {
 };
 
 struct DgradOp {
-  Conv2dShape s;
+  WindowGeometry s;
   const float* dy;
   const float* w;
   float* dx;
@@ -160,7 +160,7 @@ struct DgradOp {
 // Weight gradient, one slice of the reduction (a range of output pixels over the batch) per slice. A = dy
 // viewed as [k, (img, p)], so a warp reads consecutive p; B = the patches of x, transposed.
 struct WgradView {
-  Conv2dShape s;
+  WindowGeometry s;
   const float* x;
   const float* dy;
   float* out;  // dw, or this slice's partial sum [k, patch]
@@ -192,7 +192,7 @@ struct WgradView {
 };
 
 struct WgradOp {
-  Conv2dShape s;
+  WindowGeometry s;
   const float* x;
   const float* dy;
   float* dw;
@@ -333,7 +333,7 @@ void launch_implicit_gemm(const Op& op, int64_t tiles_m, int64_t tiles_n, const 
 // Depends on the shape alone, so the summation order (and the result) is the same on every run.
 constexpr int64_t kTargetBlocks = 264, kMinSliceSteps = 256, kMaxSlices = 64;
 
-int weight_grad_slices(const Conv2dShape& s) {
+int weight_grad_slices(const WindowGeometry& s) {
   const int64_t tiles = int64_t{ceil_div(s.k, kTileM)} * ceil_div(static_cast<int>(s.patch_size()), kTileN);
   const int64_t length = int64_t{s.n} * s.positions();
   if (tiles == 0) return 1;
@@ -344,13 +344,13 @@ int weight_grad_slices(const Conv2dShape& s) {
 
 }  // namespace
 
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
+void conv2d_forward(const WindowGeometry& s, const float* x, const float* w, const float* b, float* y) {
   const int patch = static_cast<int>(s.patch_size()), pixels = static_cast<int>(int64_t{s.n} * s.positions());
   const ForwardOp op{ForwardView{s, x, w, b, y, s.k, pixels, 0, patch}, 1};
   launch_implicit_gemm(op, ceil_div(s.k, kTileM), ceil_div(pixels, kTileN), "conv2d_forward");
 }
 
-void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+void conv2d_backward_input(const WindowGeometry& s, const float* dy, const float* w, float* dx) {
   const int phases_h = std::min(s.stride_h, s.h), phases_w = std::min(s.stride_w, s.w);
   const DgradOp op{s, dy, w, dx, phases_w, phases_h * phases_w};
   // Phase (0, 0) has the most pixels: ceil(h / stride_h) rows by ceil(w / stride_w) columns per image.
@@ -358,12 +358,12 @@ void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w
   launch_implicit_gemm(op, ceil_div(s.c, kTileM), (pixels + kTileN - 1) / kTileN, "conv2d_backward_input");
 }
 
-size_t conv2d_backward_weight_workspace(const Conv2dShape& s) {
+size_t conv2d_backward_weight_workspace(const WindowGeometry& s) {
   const int slices = weight_grad_slices(s);
   return slices > 1 ? static_cast<size_t>(slices) * static_cast<size_t>(s.conv_weight_size()) : 0;
 }
 
-void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
+void conv2d_backward_weight(const WindowGeometry& s, const float* x, const float* dy, float* dw, float* db,
                             float* workspace) {
   const int slices = weight_grad_slices(s), weights = static_cast<int>(s.conv_weight_size());
   const WgradOp op{s, x, dy, dw, workspace, slices};

@@ -6,23 +6,23 @@
 #pragma once
 #include <cstddef>
 
-#include "cpu/shapes.h"
+#include "common/window_geometry.h"
 
 namespace wsr::cuda {
 
 // y = conv(x, w) + b; b may be null.
-void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y);
+void conv2d_forward(const WindowGeometry& s, const float* x, const float* w, const float* b, float* y);
 
 // dx = ∂L/∂x given dy.
-void conv2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx);
+void conv2d_backward_input(const WindowGeometry& s, const float* dy, const float* w, float* dx);
 
 // Floats of scratch conv2d_backward_weight needs for shape s (0 when it needs none).
-size_t conv2d_backward_weight_workspace(const Conv2dShape& s);
+size_t conv2d_backward_weight_workspace(const WindowGeometry& s);
 
 // dw = ∂L/∂w and, when db is not null, db = ∂L/∂b. `workspace` holds at least
 // conv2d_backward_weight_workspace(s) floats (may be null when that is 0) and must not be used by
 // anything else until this call's kernels have run. Deterministic: partial sums are added in a fixed order.
-void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db,
+void conv2d_backward_weight(const WindowGeometry& s, const float* x, const float* dy, float* dw, float* db,
                             float* workspace);
 
 }  // namespace wsr::cuda

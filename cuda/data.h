@@ -7,7 +7,7 @@
 #pragma once
 #include <cstdint>
 
-#include "cpu/dense_shapes.h"
+#include "common/dense_shapes.h"
 
 namespace wsr::cuda {
 

@@ -1,7 +1,7 @@
 // Fully connected layer on a CUDA device: launchers take device pointers, run asynchronously on
-// the default stream and throw (check_launch) when a launch fails. Layouts: see cpu/dense_shapes.h.
+// the default stream and throw (check_launch) when a launch fails. Layouts: see common/dense_shapes.h.
 #pragma once
-#include "cpu/dense_shapes.h"
+#include "common/dense_shapes.h"
 
 namespace wsr::cuda {
 

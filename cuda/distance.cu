@@ -2,7 +2,7 @@
 // (fixed reduction order, no atomics):
 //   1. bank_norms:   one block per position, ||W_p||² by a block reduction in double;
 //   2. ring_pairs:   one block per slot (centre, ring neighbour), the pair's dot product by a
-//                    block reduction; thread 0 turns it into weighted distances (cpu/distance.h);
+//                    block reduction; thread 0 turns it into weighted distances (common/distance_math.h);
 //   3. ring_means:   one block per radius, sums the Frobenius norm² and the radius' slots and
 //                    writes out[k][0..1].
 // Each block reads whole banks, so consecutive threads read consecutive floats (coalesced).

@@ -1,10 +1,10 @@
 // CUDA filter divergence metrics (launchers; plain C++ header). Same definitions, layouts and
-// NaN conventions as cpu/distance.h, whose shared structs and formulas these use. Pointers are
+// NaN conventions as common/distance_math.h, whose shared structs and formulas these use. Pointers are
 // device pointers; launched asynchronously on the default stream.
 #pragma once
 #include <cstdint>
 
-#include "cpu/distance.h"
+#include "common/distance_math.h"
 
 namespace wsr::cuda {
 

@@ -28,7 +28,7 @@ constexpr int kThreads = kSide * kSide;
 constexpr int kElementwiseThreads = 256;
 
 // The value under tap r = (c, ki, kj) of image n's window at output position p; 0 in the padding.
-__device__ __forceinline__ float patch_value(const Conv2dShape& s, const float* x, int64_t p, int64_t n, int64_t r) {
+__device__ __forceinline__ float patch_value(const WindowGeometry& s, const float* x, int64_t p, int64_t n, int64_t r) {
   const int taps = s.kh * s.kw;
   const int c = static_cast<int>(r / taps);
   const int tap = static_cast<int>(r - int64_t{c} * taps);
@@ -103,7 +103,7 @@ __global__ void __launch_bounds__(kThreads) position_gemm_kernel(const Op op) {
 struct ForwardOp {
   static constexpr bool kAQFastest = true;  // consecutive taps of one filter row: contiguous in w_p
   static constexpr bool kBQFastest = true;  // consecutive taps are (mostly) consecutive input columns
-  Conv2dShape s;
+  WindowGeometry s;
   const float* x;
   const float* w;
   const float* bias;  // may be null
@@ -133,7 +133,7 @@ struct PatchGradOp {
 struct WeightGradOp {
   static constexpr bool kAQFastest = false;  // consecutive k are P apart in dy (consecutive n: k·P apart)
   static constexpr bool kBQFastest = false;  // consecutive taps r: (mostly) consecutive input columns
-  Conv2dShape s;
+  WindowGeometry s;
   const float* x;
   const float* dy;
   float* dw;
@@ -165,7 +165,7 @@ __device__ __forceinline__ int64_t grid_threads() { return int64_t{gridDim.x} * 
 // Input gradient, second half: dx[n, c, ih, iw] = Σ over the positions whose window covers
 // (ih, iw) of that position's patch gradient at the tap over (ih, iw). A gather, so there are no
 // atomics and the sum runs in position order. Consecutive threads ↔ consecutive iw.
-__global__ void gather_input_grad_kernel(const Conv2dShape s, const float* workspace, float* dx) {
+__global__ void gather_input_grad_kernel(const WindowGeometry s, const float* workspace, float* dx) {
   const int64_t total = int64_t{s.n} * s.c * s.h * s.w;
   const int64_t taps = int64_t{s.c} * s.kh * s.kw;
   for (int64_t t = global_thread(); t < total; t += grid_threads()) {
@@ -195,7 +195,7 @@ __global__ void gather_input_grad_kernel(const Conv2dShape s, const float* works
 }
 
 // db[p, k] = Σ_n dy[n, k, p]. Thread t ↔ (k, p) with p fastest, so a warp reads consecutive dy.
-__global__ void bias_grad_kernel(const Conv2dShape s, const float* dy, float* db) {
+__global__ void bias_grad_kernel(const WindowGeometry s, const float* dy, float* db) {
   const int64_t P = int64_t{s.oh} * s.ow, total = P * s.k;
   for (int64_t t = global_thread(); t < total; t += grid_threads()) {
     const int64_t k = t / P, p = t - k * P;
@@ -222,12 +222,12 @@ __global__ void mean_kernel(int64_t positions, int64_t size, const float* src, f
 
 }  // namespace
 
-void local2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y) {
+void local2d_forward(const WindowGeometry& s, const float* x, const float* w, const float* b, float* y) {
   ForwardOp op{s, x, w, b, y, s.positions(), s.k, s.n, s.patch_size()};
   launch_position_gemm(op, "local2d_forward");
 }
 
-void local2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx, float* workspace) {
+void local2d_backward_input(const WindowGeometry& s, const float* dy, const float* w, float* dx, float* workspace) {
   PatchGradOp op{dy, w, workspace, s.positions(), s.n, s.patch_size(), s.k, s.k};
   launch_position_gemm(op, "local2d_backward_input (patch gradients)");
   const int64_t total = s.input_size();
@@ -236,7 +236,7 @@ void local2d_backward_input(const Conv2dShape& s, const float* dy, const float* 
   check_launch("local2d_backward_input (gather)");
 }
 
-void local2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db) {
+void local2d_backward_weight(const WindowGeometry& s, const float* x, const float* dy, float* dw, float* db) {
   WeightGradOp op{s, x, dy, dw, s.positions(), s.k, s.patch_size(), s.n};
   launch_position_gemm(op, "local2d_backward_weight");
   if (!db) return;

@@ -4,18 +4,18 @@
 #pragma once
 #include <cstdint>
 
-#include "cpu/shapes.h"
+#include "common/window_geometry.h"
 
 namespace wsr::cuda {
 
-void local2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y);
+void local2d_forward(const WindowGeometry& s, const float* x, const float* w, const float* b, float* y);
 
 // Floats of device workspace local2d_backward_input needs: every position's patch gradients
 // [oh·ow, n, c·kh·kw], summed into dx afterwards by a gather (deterministic, no atomics).
-inline int64_t local2d_backward_input_workspace(const Conv2dShape& s) { return s.positions() * s.n * s.patch_size(); }
-void local2d_backward_input(const Conv2dShape& s, const float* dy, const float* w, float* dx, float* workspace);
+inline int64_t local2d_backward_input_workspace(const WindowGeometry& s) { return s.positions() * s.n * s.patch_size(); }
+void local2d_backward_input(const WindowGeometry& s, const float* dy, const float* w, float* dx, float* workspace);
 
-void local2d_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* db);
+void local2d_backward_weight(const WindowGeometry& s, const float* x, const float* dy, float* dw, float* db);
 
 void conv_to_local(int64_t positions, int64_t bank_size, int64_t k, const float* conv_w, const float* conv_b,
                    float* local_w, float* local_b);

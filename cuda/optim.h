@@ -1,10 +1,10 @@
 // CUDA fused optimizer updates (launchers; plain C++ header). Pointers are device pointers of
-// `count` float32 elements each; the semantics are those of cpu/optim.h, whose config structs
+// `count` float32 elements each; the semantics are those of common/optim_config.h, whose config structs
 // these share. Launched asynchronously on the default stream.
 #pragma once
 #include <cstdint>
 
-#include "cpu/optim.h"
+#include "common/optim_config.h"
 
 namespace wsr::cuda {
 

@@ -16,12 +16,12 @@ namespace {
 
 struct Layer {
   const char* name;
-  Conv2dShape s;
+  WindowGeometry s;
 };
 
-Conv2dShape conv_shape(int n, int c, int h, int w, int k, int kh, int kw, int sh, int sw, int pad_top, int pad_bottom,
+WindowGeometry conv_shape(int n, int c, int h, int w, int k, int kh, int kw, int sh, int sw, int pad_top, int pad_bottom,
                        int pad_left, int pad_right) {
-  return Conv2dShape{n,  c,  h,       w,        k, kh, kw, sh, sw, pad_top, pad_left, (h + pad_top + pad_bottom - kh) / sh + 1,
+  return WindowGeometry{n,  c,  h,       w,        k, kh, kw, sh, sw, pad_top, pad_left, (h + pad_top + pad_bottom - kh) / sh + 1,
                      (w + pad_left + pad_right - kw) / sw + 1};
 }
 
@@ -36,7 +36,7 @@ const std::vector<Layer>& layers() {
 }
 
 std::string describe(const Layer& l) {
-  const Conv2dShape& s = l.s;
+  const WindowGeometry& s = l.s;
   char text[96];
   snprintf(text, sizeof text, "%s [%d,%d,%d,%d]*%dx%dx%d /%d,%d p%d,%d", l.name, s.n, s.c, s.h, s.w, s.k, s.kh, s.kw,
            s.stride_h, s.stride_w, s.pad_top, s.pad_left);
@@ -45,7 +45,7 @@ std::string describe(const Layer& l) {
 
 // ---- direct double-precision references, one element at a time ------------------------------------
 
-double ref_y(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w,
+double ref_y(const WindowGeometry& s, const std::vector<float>& x, const std::vector<float>& w,
              const std::vector<float>& b, int64_t index) {
   const int64_t ox = index % s.ow, oy = index / s.ow % s.oh, k = index / s.positions() % s.k,
                 img = index / (s.positions() * s.k);
@@ -60,7 +60,7 @@ double ref_y(const Conv2dShape& s, const std::vector<float>& x, const std::vecto
   return sum;
 }
 
-double ref_dx(const Conv2dShape& s, const std::vector<float>& dy, const std::vector<float>& w, int64_t index) {
+double ref_dx(const WindowGeometry& s, const std::vector<float>& dy, const std::vector<float>& w, int64_t index) {
   const int64_t ix = index % s.w, iy = index / s.w % s.h, c = index / (int64_t{s.h} * s.w) % s.c,
                 img = index / (int64_t{s.h} * s.w * s.c);
   double sum = 0;
@@ -76,7 +76,7 @@ double ref_dx(const Conv2dShape& s, const std::vector<float>& dy, const std::vec
   return sum;
 }
 
-double ref_dw(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& dy, int64_t index) {
+double ref_dw(const WindowGeometry& s, const std::vector<float>& x, const std::vector<float>& dy, int64_t index) {
   const int64_t j = index % s.kw, i = index / s.kw % s.kh, c = index / (int64_t{s.kh} * s.kw) % s.c,
                 k = index / s.patch_size();
   double sum = 0;
@@ -90,7 +90,7 @@ double ref_dw(const Conv2dShape& s, const std::vector<float>& x, const std::vect
   return sum;
 }
 
-double ref_db(const Conv2dShape& s, const std::vector<float>& dy, int64_t k) {
+double ref_db(const WindowGeometry& s, const std::vector<float>& dy, int64_t k) {
   double sum = 0;
   for (int64_t img = 0; img < s.n; ++img)
     for (int64_t q = 0; q < s.positions(); ++q) sum += dy[(img * s.k + k) * s.positions() + q];
@@ -127,7 +127,7 @@ constexpr double kWeightGradTolerance = 5e-4;
 
 WSR_CHECK(conv2d_forward) {
   for (const Layer& l : layers()) {
-    const Conv2dShape& s = l.s;
+    const WindowGeometry& s = l.s;
     const auto x = random_vector(ctx, s.input_size()), w = random_vector(ctx, s.conv_weight_size()),
                b = random_vector(ctx, s.k);
     std::vector<float> y(static_cast<size_t>(s.output_size()));
@@ -147,7 +147,7 @@ WSR_CHECK(conv2d_forward) {
 
 WSR_CHECK(conv2d_backward_input) {
   for (const Layer& l : layers()) {
-    const Conv2dShape& s = l.s;
+    const WindowGeometry& s = l.s;
     const auto dy = random_vector(ctx, s.output_size()), w = random_vector(ctx, s.conv_weight_size());
     std::vector<float> dx(static_cast<size_t>(s.input_size()));
     const double cpu_ms = time_ms(ctx, [&] { cpu::conv2d_backward_input(s, dy.data(), w.data(), dx.data()); });
@@ -167,7 +167,7 @@ WSR_CHECK(conv2d_backward_input) {
 // Reports the worse of the dw and db errors.
 WSR_CHECK(conv2d_backward_weight) {
   for (const Layer& l : layers()) {
-    const Conv2dShape& s = l.s;
+    const WindowGeometry& s = l.s;
     const auto x = random_vector(ctx, s.input_size()), dy = random_vector(ctx, s.output_size());
     std::vector<float> dw(static_cast<size_t>(s.conv_weight_size())), db(static_cast<size_t>(s.k));
     const double cpu_ms =

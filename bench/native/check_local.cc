@@ -17,12 +17,12 @@ constexpr int64_t kSamples = 3000;   // reference points checked on the large sh
 
 struct Layer {
   const char* name;
-  Conv2dShape s;
+  WindowGeometry s;
 };
 
 Layer layer(const char* name, int n, int c, int h, int w, int k, int kh, int kw, int stride_h, int stride_w,
             int pad_top, int pad_bottom, int pad_left, int pad_right) {
-  Conv2dShape s{n, c, h, w, k, kh, kw, stride_h, stride_w, pad_top, pad_left, 0, 0};
+  WindowGeometry s{n, c, h, w, k, kh, kw, stride_h, stride_w, pad_top, pad_left, 0, 0};
   s.oh = (h + pad_top + pad_bottom - kh) / stride_h + 1;
   s.ow = (w + pad_left + pad_right - kw) / stride_w + 1;
   return {name, s};
@@ -38,7 +38,7 @@ const Layer kLayers[] = {
 };
 
 std::string describe(const Layer& l) {
-  const Conv2dShape& s = l.s;
+  const WindowGeometry& s = l.s;
   return std::string(l.name) + " " + std::to_string(s.n) + "x" + std::to_string(s.c) + "x" + std::to_string(s.h) +
          "x" + std::to_string(s.w) + " k" + std::to_string(s.k) + " " + std::to_string(s.kh) + "x" +
          std::to_string(s.kw) + "/" + std::to_string(s.stride_h) + " ->" + std::to_string(s.oh) + "x" +
@@ -71,18 +71,18 @@ double error_at(const std::vector<int64_t>& at, const std::vector<float>& got, R
 }
 
 // Input value under tap (c, ki, kj) of image n's window at position (oi, oj), 0 in the padding.
-double input_at(const Conv2dShape& s, const std::vector<float>& x, int64_t n, int c, int oi, int oj, int ki, int kj) {
+double input_at(const WindowGeometry& s, const std::vector<float>& x, int64_t n, int c, int oi, int oj, int ki, int kj) {
   const int ih = oi * s.stride_h - s.pad_top + ki, iw = oj * s.stride_w - s.pad_left + kj;
   if (ih < 0 || ih >= s.h || iw < 0 || iw >= s.w) return 0.0;
   return x[((n * s.c + c) * s.h + ih) * int64_t{s.w} + iw];
 }
 
-int64_t weight_index(const Conv2dShape& s, int64_t p, int k, int c, int ki, int kj) {
+int64_t weight_index(const WindowGeometry& s, int64_t p, int k, int c, int ki, int kj) {
   return (((p * s.k + k) * s.c + c) * s.kh + ki) * int64_t{s.kw} + kj;
 }
 
 // y[n, k, p] directly.
-double ref_forward(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w,
+double ref_forward(const WindowGeometry& s, const std::vector<float>& x, const std::vector<float>& w,
                    const std::vector<float>& b, int64_t index) {
   const int64_t P = s.positions(), p = index % P, nk = index / P;
   const int k = static_cast<int>(nk % s.k);
@@ -96,7 +96,7 @@ double ref_forward(const Conv2dShape& s, const std::vector<float>& x, const std:
 }
 
 // dx[n, c, ih, iw] directly: every position whose window covers the pixel, every filter.
-double ref_backward_input(const Conv2dShape& s, const std::vector<float>& dy, const std::vector<float>& w, int64_t index) {
+double ref_backward_input(const WindowGeometry& s, const std::vector<float>& dy, const std::vector<float>& w, int64_t index) {
   const int iw = static_cast<int>(index % s.w), ih = static_cast<int>(index / s.w % s.h);
   const int c = static_cast<int>(index / (int64_t{s.w} * s.h) % s.c);
   const int64_t n = index / (int64_t{s.w} * s.h * s.c), P = s.positions();
@@ -112,7 +112,7 @@ double ref_backward_input(const Conv2dShape& s, const std::vector<float>& dy, co
 }
 
 // dw[p, k, c, ki, kj] directly: a sum over the batch.
-double ref_backward_weight(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& dy, int64_t index) {
+double ref_backward_weight(const WindowGeometry& s, const std::vector<float>& x, const std::vector<float>& dy, int64_t index) {
   const int kj = static_cast<int>(index % s.kw), ki = static_cast<int>(index / s.kw % s.kh);
   const int c = static_cast<int>(index / (int64_t{s.kw} * s.kh) % s.c);
   const int k = static_cast<int>(index / s.patch_size() % s.k);
@@ -123,7 +123,7 @@ double ref_backward_weight(const Conv2dShape& s, const std::vector<float>& x, co
   return sum;
 }
 
-double ref_bias_grad(const Conv2dShape& s, const std::vector<float>& dy, int64_t index) {
+double ref_bias_grad(const WindowGeometry& s, const std::vector<float>& dy, int64_t index) {
   const int64_t p = index / s.k, k = index % s.k, P = s.positions();
   double sum = 0;
   for (int64_t n = 0; n < s.n; ++n) sum += dy[(n * s.k + k) * P + p];
@@ -139,7 +139,7 @@ void report_row(Context& ctx, const char* op, const Layer& l, double cpu_ms, dou
 
 WSR_CHECK(local_forward) {
   for (const Layer& l : kLayers) {
-    const Conv2dShape& s = l.s;
+    const WindowGeometry& s = l.s;
     const auto x = random_vector(ctx, s.input_size());
     const auto w = random_vector(ctx, s.local_weight_size());
     const auto b = random_vector(ctx, s.positions() * s.k);
@@ -160,7 +160,7 @@ WSR_CHECK(local_forward) {
 
 WSR_CHECK(local_backward_input) {
   for (const Layer& l : kLayers) {
-    const Conv2dShape& s = l.s;
+    const WindowGeometry& s = l.s;
     const auto dy = random_vector(ctx, s.output_size());
     const auto w = random_vector(ctx, s.local_weight_size());
     std::vector<float> dx(s.input_size());
@@ -180,7 +180,7 @@ WSR_CHECK(local_backward_input) {
 
 WSR_CHECK(local_backward_weight) {
   for (const Layer& l : kLayers) {
-    const Conv2dShape& s = l.s;
+    const WindowGeometry& s = l.s;
     const auto x = random_vector(ctx, s.input_size());
     const auto dy = random_vector(ctx, s.output_size());
     std::vector<float> dw(s.local_weight_size()), db(s.positions() * s.k);
@@ -202,7 +202,7 @@ WSR_CHECK(local_backward_weight) {
 // Conversions are copies and a double-precision mean: CPU and CUDA must agree exactly.
 WSR_CHECK(local_conversions) {
   for (const Layer& l : kLayers) {
-    const Conv2dShape& s = l.s;
+    const WindowGeometry& s = l.s;
     const int64_t P = s.positions(), bank = s.conv_weight_size();
     const auto conv_w = random_vector(ctx, bank);
     const auto conv_b = random_vector(ctx, s.k);

@@ -1,4 +1,4 @@
-// The counter-based generator of the augmentation kernels (cpu/random.h, cpu/augment_math.h),
+// The counter-based generator of the augmentation kernels (common/random.h, common/augment_math.h),
 // ported bit for bit: the same Philox-4x32-10 words, and the same Gaussian values, shifts and angles
 // to the last bit, because every double operation here is the one the C++ and CUDA code performs
 // (JavaScript arithmetic is IEEE double without fused multiply-adds, like the kernels').
@@ -66,7 +66,7 @@ export function uniformBelow(k: number, range: number): number {
   return mulhi(k >>> 0, range >>> 0);
 }
 
-/** ln((k + 1) / 2^32), as cpu/random.h's log_uniform computes it. */
+/** ln((k + 1) / 2^32), as common/random.h's log_uniform computes it. */
 export function logUniform(k: number): number {
   const v = k + 1;
   let e = v === TWO_POW_32 ? 32 : 31 - Math.clz32(v);
@@ -97,7 +97,7 @@ const COS_COEFFICIENTS = [
   0.041666666666666664, -0.5, 1.0,
 ];
 
-/** [sin 2πt, cos 2πt] for t in turns, as cpu/random.h's sincos_turns computes them. */
+/** [sin 2πt, cos 2πt] for t in turns, as common/random.h's sincos_turns computes them. */
 export function sincosTurns(t: number): [number, number] {
   const t4 = t * 4;
   const q = Math.floor(t4 + 0.5);

@@ -1,5 +1,5 @@
 // Force-included into the simulated cuda/augment.cu, which is compiled with -D__CUDA_ARCH__ (so
-// cpu/random.h takes its device branch: __dadd_rn, __clzll, ...) and -Dwsr=wsr_dev (so those inline
+// common/random.h takes its device branch: __dadd_rn, __clzll, ...) and -Dwsr=wsr_dev (so those inline
 // functions do not collide with the host versions the CPU twin links). Exposes the launchers with
 // plain types to checks/check_augment.cc.
 #pragma once

@@ -1,4 +1,4 @@
-// cuda/augment.cu (simulated, device branch of cpu/random.h) against cpu/augment.cc: bit for bit.
+// cuda/augment.cu (simulated, device branch of common/random.h) against cpu/augment.cc: bit for bit.
 #include <string>
 #include <vector>
 

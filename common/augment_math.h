@@ -1,11 +1,11 @@
 // The per-pixel and per-image arithmetic of the augmentation kernels, written once for the CPU
 // and CUDA kernels (and mirrored by src/ops/augment_random.ts) so that all of them compute the
 // same perturbation bit for bit. Every floating-point step goes through wsr::rng's rounded
-// operations (no FMA contraction); see cpu/random.h.
+// operations (no FMA contraction); see common/random.h.
 #pragma once
 #include <cstdint>
 
-#include "cpu/random.h"
+#include "common/random.h"
 
 namespace wsr {
 

@@ -1,5 +1,5 @@
 // Shape parameters of the dense, activation/loss and data kernels, shared by the CPU and CUDA
-// launchers (plain structs, no dependencies; kept beside shapes.h so branches don't collide).
+// launchers (plain structs, no dependencies; kept beside window_geometry.h).
 #pragma once
 #include <cstdint>
 

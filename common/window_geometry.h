@@ -12,7 +12,7 @@ namespace wsr {
 //   contiguous conv-shaped block — and bias [oh, ow, k]
 // Padding is zeros: pad_top rows above and pad_left columns left of the input; the bottom and
 // right padding is whatever oh/ow imply, so asymmetric ('same' with stride 2) padding works.
-struct Conv2dShape {
+struct WindowGeometry {
   int n, c, h, w;
   int k;
   int kh, kw;
