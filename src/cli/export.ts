@@ -2,7 +2,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ExportEpoch, exportWeights } from '../weights/export';
 import { CliIO } from './io';
-import { integerIn, oneOf, pathValue } from './parse';
+import { integer, oneOf } from '../train/settingKinds';
+import { cliParser, pathValue } from './parse';
 
 interface ExportFlags {
   out?: string;
@@ -13,7 +14,7 @@ interface ExportFlags {
 function epochValue(value: string): ExportEpoch {
   if (value === 'best' || value === 'last') return value;
   try {
-    return integerIn(1)(value);
+    return cliParser(integer(1))(value);
   } catch {
     throw new InvalidArgumentError(`expected best, last or an epoch number, got '${value}'.`);
   }
@@ -26,7 +27,7 @@ export function addExportCommand(program: Command, io: CliIO): void {
     .description("write a model's weights from a run as a safetensors file (names and layouts as in the README)")
     .argument('<run>', 'the run folder', pathValue)
     .option('--out <file>', 'the file to write (default: <run>/export/<model>-e<epoch>.safetensors)', pathValue)
-    .option('--model <name>', 'cnn or fcn', oneOf(['cnn', 'fcn'] as const), 'cnn')
+    .option('--model <name>', 'cnn or fcn', cliParser(oneOf(['cnn', 'fcn'] as const)), 'cnn')
     .option('--epoch <which>', "best (the best validation epoch of the model's phase or branch), last, or an epoch number still kept", epochValue, 'best')
     .action((run: string, flags: ExportFlags) => {
       const r = exportWeights(run, { model: flags.model, epoch: flags.epoch, out: flags.out });

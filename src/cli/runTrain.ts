@@ -3,7 +3,7 @@
 import { DatasetError } from '../data';
 import { NonFiniteLossError } from '../train/context';
 import { runTraining } from '../train/run';
-import { networkByName } from '../nn/spec';
+import { datasetInfo } from '../data/datasets';
 import { TrainSettings } from '../train/settings';
 import { StopRequest } from '../train/yieldPoint';
 import { checkInitFile } from '../weights/initFrom';
@@ -36,7 +36,7 @@ export async function runTrainCommand(io: CliIO, inv: TrainInvocation): Promise<
   process.on('SIGTERM', onSignal);
   try {
     // A file that cannot fit is refused before a run folder is made.
-    if (inv.settings.initFrom && !inv.resume) checkInitFile(inv.settings.initFrom, networkByName('cifar10', 'cnn'));
+    if (inv.settings.initFrom && !inv.resume) checkInitFile(inv.settings.initFrom, datasetInfo(inv.settings.dataset).network);
     const outcome = await runTraining({
       settings: inv.settings,
       runDir: inv.runDir,
