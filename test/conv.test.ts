@@ -288,7 +288,10 @@ describe('conv2d on the CPU with different thread counts', () => {
 
   test.each([1, 2, 3])('%i thread(s): correct, and bitwise reproducible', (threads) => {
     setNumThreads(threads);
-    for (const c of [cases[0], cases[6], cases[10], makeCase('batch 5', [5, 2, 6, 6, 3, 3, 3], { stride: 2, padding: 'same' }, [3, 3])]) {
+    // The last case is above cpu/parallel.h's kMinParallelFlops (1.2e7), so it takes the threaded
+    // paths; the others run on the calling thread whatever the thread count.
+    const threaded = makeCase('above the serial threshold', [8, 16, 16, 16, 32, 3, 3], { padding: 1 }, [16, 16]);
+    for (const c of [cases[0], cases[6], cases[10], makeCase('batch 5', [5, 2, 6, 6, 3, 3, 3], { stride: 2, padding: 'same' }, [3, 3]), threaded]) {
       const rnd = random();
       const { xShape, wShape } = shapesOf(c);
       const g = conv2dGeometry(xShape, wShape, c.options);
