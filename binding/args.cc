@@ -133,6 +133,10 @@ void expect_dtype(const Tensor& t, DType dtype, const char* name) {
 
 void expect_f32(const Tensor& t, size_t rank, const char* name, const char* dims) {
   expect_dtype(t, DType::Float32, name);
+  expect_rank(t, rank, name, dims);
+}
+
+void expect_rank(const Tensor& t, size_t rank, const char* name, const char* dims) {
   if (t.rank() != rank)
     throw ArgumentRangeError(std::string(name) + " must have " + std::to_string(rank) + " dimensions (" + dims +
                              "), got shape " + shape_str(t.shape()));
@@ -144,7 +148,7 @@ void expect_shape(const Tensor& t, const Shape& expected, const char* name) {
                              shape_str(t.shape()));
 }
 
-void expect_same_device(std::initializer_list<std::pair<const char*, const Tensor*>> tensors) {
+void expect_same_device(const std::vector<std::pair<const char*, const Tensor*>>& tensors) {
   const std::pair<const char*, const Tensor*>* first = nullptr;
   for (const auto& entry : tensors) {
     if (!entry.second) continue;
