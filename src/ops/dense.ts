@@ -28,8 +28,8 @@ const native = (): DenseExports => nativeAddon<DenseExports>();
  */
 export function dense(x: Tensor, w: Tensor, b: Tensor | null, out?: Tensor): F32 {
   checkTensors('dense', { x, w }, { b, y: out });
-  return withOutputs(x.device, (take) => {
-    const y = take([x.shape[0] ?? 0, w.shape[0] ?? 0], out);
+  return withOutputs(x, (take) => {
+    const y = (out as F32 | undefined) ?? take([x.shape[0] ?? 0, w.shape[0] ?? 0]);
     native().denseForward(x.native, w.native, b ? b.native : null, y.native);
     return y;
   });
@@ -69,14 +69,16 @@ export interface DenseBackwardOptions {
 export function denseBackward(x: Tensor, w: Tensor, dy: Tensor, options: DenseBackwardOptions = {}): DenseGradients {
   options = checkOptions(options, ['inputGradient', 'biasGradient', 'dx', 'dw', 'db'], 'denseBackward');
   checkTensors('denseBackward', { x, w, dy }, { dx: options.dx, dw: options.dw, db: options.db });
-  const [n = 0, inputs = 0] = x.shape;
-  const outputs = w.shape[0] ?? 0;
-  const wantDx = options.dx !== undefined || (options.inputGradient ?? true);
-  const wantDb = options.db !== undefined || (options.biasGradient ?? true);
-  return withOutputs(x.device, (take) => {
-    const dx = wantDx ? take([n, inputs], options.dx) : null;
-    const dw = take([outputs, inputs], options.dw);
-    const db = wantDb ? take([outputs], options.db) : null;
+  const given = options as { dx?: F32; dw?: F32; db?: F32 };
+  const wantDx = given.dx !== undefined || (options.inputGradient ?? true);
+  const wantDb = given.db !== undefined || (options.biasGradient ?? true);
+  return withOutputs(x, (take) => {
+    // Shapes read only for outputs to allocate (each read is a native call).
+    const inputs = () => x.shape[1] ?? 0;
+    const outputs = () => w.shape[0] ?? 0;
+    const dx = wantDx ? (given.dx ?? take([x.shape[0] ?? 0, inputs()])) : null;
+    const dw = given.dw ?? take([outputs(), inputs()]);
+    const db = wantDb ? (given.db ?? take([outputs()])) : null;
     native().denseBackward(x.native, w.native, dy.native, dx ? dx.native : null, dw.native, db ? db.native : null);
     return { dx, dw, db };
   });

@@ -19,18 +19,17 @@ export function checkTensors(op: string, required: Record<string, unknown>, opti
   for (const [name, t] of Object.entries(optional)) if (t !== null && t !== undefined) checkTensor(t, name, op);
 }
 
-/** An output of `shape`: `given` as is when there is one, else a new tensor. */
-export type TakeOutput = (shape: readonly number[], given?: Tensor) => F32;
+/** A new output tensor of `shape`, freed again if the op fails. */
+export type TakeOutput = (shape: readonly number[]) => F32;
 
 /**
- * Runs `body`, which takes its outputs with `take` (new ones on `device`); when it throws, the
- * outputs it allocated (not the ones it was given) are freed before the error propagates.
+ * Runs `body`, which allocates its outputs with `take` (on `like`'s device) unless the caller gave
+ * them; when it throws, the outputs it allocated are freed before the error propagates.
  */
-export function withOutputs<T>(device: string, body: (take: TakeOutput) => T): T {
+export function withOutputs<T>(like: Tensor, body: (take: TakeOutput) => T): T {
   const created: Tensor[] = [];
-  const take: TakeOutput = (shape, given) => {
-    if (given) return given as F32;
-    const t = Tensor.empty([...shape], { device }) as F32;
+  const take: TakeOutput = (shape) => {
+    const t = Tensor.empty([...shape], { device: like.device }) as F32;
     created.push(t);
     return t;
   };

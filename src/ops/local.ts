@@ -136,7 +136,7 @@ export function convToLocal(
       throw new RangeError(`convToLocal: ${name} must be an integer >= 1, got ${value}`);
     }
   }
-  return withOutputs(convW.device, (take) => {
+  return withOutputs(convW, (take) => {
     const weight = take([outputHeight, outputWidth, ...cs]);
     const bias = convB ? take([outputHeight, outputWidth, cs[0]]) : null;
     addon().convToLocal(convW.native, convB ? convB.native : null, weight.native, bias ? bias.native : null);
@@ -156,7 +156,7 @@ export function localToConv(localW: Tensor, localB: Tensor | null): { weight: F3
   checkTensor(localW, 'localW', 'localToConv');
   const ls = localW.shape;
   expectRank(ls, 6, 'localW', 'OH,OW,K,C,KH,KW', 'localToConv');
-  return withOutputs(localW.device, (take) => {
+  return withOutputs(localW, (take) => {
     const weight = take(ls.slice(2));
     const bias = localB ? take([ls[2]]) : null;
     addon().localToConv(localW.native, localB ? localB.native : null, weight.native, bias ? bias.native : null);

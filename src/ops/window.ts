@@ -90,8 +90,8 @@ export function backwardWeightInto(
 export function forward(f: WindowFamily, x: Tensor, w: Tensor, b: Tensor | null, options: WindowOptions, out?: Tensor): F32 {
   checkTensors(f.op, { x, w }, { b, y: out });
   const g = f.geometry(x.shape, w.shape, options, f.op, { input: 'x', weight: 'w' });
-  return withOutputs(x.device, (take) => {
-    const y = take([x.shape[0], f.filters(w.shape), g.outputHeight, g.outputWidth], out);
+  return withOutputs(x, (take) => {
+    const y = (out as F32 | undefined) ?? take([x.shape[0], f.filters(w.shape), g.outputHeight, g.outputWidth]);
     return forwardInto(f, x, w, b ?? null, y, g);
   });
 }
@@ -132,11 +132,11 @@ export function backward(
   const out = checkOptions(given, ['dx', 'dw', 'db'], `${op}: out`);
   checkTensors(op, { x, w, dy }, out);
   const g = f.geometry(x.shape, w.shape, options, op, { input: 'x', weight: 'w' });
-  return withOutputs(x.device, (take) => {
-    const dw = take(w.shape, out.dw);
-    const db = take(f.biasShape(w.shape), out.db);
+  return withOutputs(x, (take) => {
+    const dw = out.dw ?? take(w.shape);
+    const db = out.db ?? take(f.biasShape(w.shape));
     backwardWeightInto(f, x, dy, dw, db, g);
     if (!needInput) return { dw, db };
-    return { dx: backwardInputInto(f, dy, w, take(x.shape, out.dx), g), dw, db };
+    return { dx: backwardInputInto(f, dy, w, out.dx ?? take(x.shape), g), dw, db };
   });
 }
