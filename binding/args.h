@@ -5,8 +5,6 @@
 
 #include <stdexcept>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "tensor.h"
 
@@ -50,11 +48,7 @@ std::string exception_message(const Napi::Error& e);
 void expect_dtype(const Tensor& t, DType dtype, const char* name);
 // A tensor of the given rank; `dims` names the axes for the message, e.g. "N,C,H,W".
 void expect_rank(const Tensor& t, size_t rank, const char* name, const char* dims);
-// A float32 tensor of the given rank.
-void expect_f32(const Tensor& t, size_t rank, const char* name, const char* dims);
 void expect_shape(const Tensor& t, const Shape& expected, const char* name);
-// Null entries (absent optional tensors) are skipped.
-void expect_same_device(const std::vector<std::pair<const char*, const Tensor*>>& tensors);
 // Output tensors must not share memory with inputs they are computed from.
 void expect_distinct(const Tensor& a, const char* a_name, const Tensor& b, const char* b_name);
 

@@ -9,12 +9,13 @@
 namespace wsr::binding {
 
 Operands::Operands(const Napi::CallbackInfo& info, std::initializer_list<OperandSpec> specs) {
-  items_.reserve(specs.size());
+  if (specs.size() > kMaxOperands) throw std::logic_error("an export with more than 8 tensor arguments");
   for (const OperandSpec& spec : specs) {
     Tensor* t = spec.nullable ? optional_tensor_arg(info, spec.index, spec.name) : &tensor_arg(info, spec.index, spec.name);
-    items_.push_back({spec, t});
+    items_[count_++] = Item{spec, t};
   }
-  for (const Item& item : items_) {
+  for (size_t i = 0; i < count_; ++i) {
+    const Item& item = items_[i];
     if (!item.tensor) continue;
     expect_dtype(*item.tensor, item.spec.dtype, item.spec.name);
     if (item.spec.rank >= 0) expect_rank(*item.tensor, static_cast<size_t>(item.spec.rank), item.spec.name, item.spec.dims);
@@ -22,8 +23,8 @@ Operands::Operands(const Napi::CallbackInfo& info, std::initializer_list<Operand
 }
 
 const Operands::Item& Operands::find(const char* name) const {
-  for (const Item& item : items_)
-    if (std::strcmp(item.spec.name, name) == 0) return item;
+  for (size_t i = 0; i < count_; ++i)
+    if (std::strcmp(items_[i].spec.name, name) == 0) return items_[i];
   throw std::logic_error(std::string("no operand named ") + name);  // a mistake in the export, not in its call
 }
 
@@ -41,16 +42,9 @@ float* Operands::f32(const char* name) const {
 }
 
 Device Operands::device() const {
-  for (const Item& item : items_)
-    if (item.tensor) return item.tensor->device();
+  for (size_t i = 0; i < count_; ++i)
+    if (items_[i].tensor) return items_[i].tensor->device();
   throw std::logic_error("an export without tensors has no device");
-}
-
-std::vector<std::pair<const char*, const Tensor*>> Operands::present() const {
-  std::vector<std::pair<const char*, const Tensor*>> all;
-  for (const Item& item : items_)
-    if (item.tensor) all.emplace_back(item.spec.name, item.tensor);
-  return all;
 }
 
 namespace {
@@ -64,8 +58,16 @@ bool in_place(const OperandSpec& out, const Tensor& out_tensor, const OperandSpe
 }  // namespace
 
 void Operands::check_placement() const {
-  expect_same_device(present());
-  for (size_t j = 0; j < items_.size(); ++j) {
+  const Item* first = nullptr;
+  for (size_t j = 0; j < count_; ++j) {
+    const Item& later = items_[j];
+    if (!later.tensor) continue;
+    if (!first) first = &later;
+    if (later.tensor->device() != first->tensor->device())
+      throw ArgumentRangeError(std::string(later.spec.name) + " is on " + later.tensor->device().str() + " but " +
+                               first->spec.name + " is on " + first->tensor->device().str());
+  }
+  for (size_t j = 0; j < count_; ++j) {
     const Item& later = items_[j];
     if (!later.tensor) continue;
     for (size_t i = 0; i < j; ++i) {

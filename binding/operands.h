@@ -4,6 +4,8 @@
 #pragma once
 #include <napi.h>
 
+#include <array>
+#include <utility>
 #include <vector>
 
 #include "tensor.h"
@@ -49,20 +51,26 @@ class Operands {
   float* f32(const char* name) const;
   // The device of the first operand (check_placement makes it everyone's).
   Device device() const;
-  // All present operands, in the order listed, with their names.
-  std::vector<std::pair<const char*, const Tensor*>> present() const;
+  // Calls fn(name, tensor) for every present operand, in the order listed.
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (size_t i = 0; i < count_; ++i)
+      if (items_[i].tensor) fn(items_[i].spec.name, *items_[i].tensor);
+  }
 
   // Every operand on one device, and no two sharing memory when either is written (an output may be
   // exactly the input it was declared in place of).
   void check_placement() const;
 
  private:
+  static constexpr size_t kMaxOperands = 8;  // the most any export takes is 6; no heap per call
   struct Item {
     OperandSpec spec;
     Tensor* tensor;
   };
   const Item& find(const char* name) const;
-  std::vector<Item> items_;
+  std::array<Item, kMaxOperands> items_{};
+  size_t count_ = 0;
 };
 
 }  // namespace wsr::binding

@@ -114,10 +114,11 @@ WindowGeometry local_geometry(const Tensor& input, const char* input_name, const
 
 // Every tensor under 2^31 elements, and the input's rows and columns plus the kernel too.
 void expect_cuda_indexable(const WindowGeometry& g, const Operands& tensors) {
-  for (const auto& [name, t] : tensors.present())
-    if (t->size() > INT_MAX)
-      throw ArgumentRangeError(std::string(name) + " has " + std::to_string(t->size()) +
+  tensors.for_each([](const char* name, const Tensor& t) {
+    if (t.size() > INT_MAX)
+      throw ArgumentRangeError(std::string(name) + " has " + std::to_string(t.size()) +
                                " elements; the CUDA kernels take at most 2^31-1 per tensor");
+  });
   if (int64_t{g.h} + g.kh > INT_MAX || int64_t{g.w} + g.kw > INT_MAX)
     throw ArgumentRangeError("the input is too large for the CUDA kernels (height or width plus kernel size >= 2^31)");
 }
