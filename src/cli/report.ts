@@ -17,8 +17,8 @@ export function addReportCommand(program: Command, io: CliIO): void {
     .argument('<run>', 'the run folder', pathValue)
     .option('--markdown', 'print the table as Markdown')
     .option('--no-png', 'write the figures as SVG only')
-    .action((run: string, flags: ReportFlags) => {
-      const report = reportRun(run, {
+    .action(async (run: string, flags: ReportFlags) => {
+      const report = await reportRun(run, {
         style: flags.markdown ? 'markdown' : 'text',
         png: flags.png ?? true,
         warn: (m) => io.stderr.write(`wsr-native: ${m}\n`),
