@@ -9,6 +9,7 @@ import { addDownloadCommand } from './download';
 import { addExperimentCommand } from './experiment';
 import { CliIO, CommandResult } from './io';
 import { addReportCommand } from './report';
+import { addServeCommand } from './serve';
 import { addTrainCommand } from './train';
 
 /** The package version from package.json. */
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIO, result: CommandResult, argv: string[]): 
   addExperimentCommand(program, io, result, argv);
   addDownloadCommand(program, io);
   addReportCommand(program, io);
+  addServeCommand(program, io);
   addDevicesCommand(program, io);
   registerBenchCommand(program, io);
   return program;
