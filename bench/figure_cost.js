@@ -6,15 +6,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const ts = require('typescript');
-
-require.extensions['.ts'] = (m, file) => {
-  const out = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
-    fileName: file,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-  });
-  m._compile(out.outputText, file);
-};
+require('./tsRequire');
 
 const root = path.join(__dirname, '..');
 const report = require(path.join(root, 'src/report/index.ts'));

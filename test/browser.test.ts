@@ -13,16 +13,9 @@ import path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { EpochRecord, MAP_EPOCH_PARAM, readMetricsJsonl } from '../src/report';
 import { RunBrowserServer, startServer } from '../src/serve';
+import { CHROMIUM, CHROMIUM_LAUNCH } from './helpers/chromium';
 import { CHILD_BOOT, cli } from './helpers/cli';
 import { writeFixtureSweep } from './helpers/runFolders';
-
-const CHROMIUM = '/usr/bin/chromium';
-/** The launch settings of the project's browser tests (also used for the README screenshots). */
-export const CHROMIUM_LAUNCH = {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-};
 
 const haveChromium = fs.existsSync(CHROMIUM);
 const inCi = process.env.CI === 'true';

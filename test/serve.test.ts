@@ -7,6 +7,7 @@ import http from 'http';
 import net from 'net';
 import os from 'os';
 import path from 'path';
+import zlib from 'zlib';
 import { metricsJsonlLine } from '../src/report';
 import { HOST, RunBrowserServer, startServer } from '../src/serve';
 import type { IndexEntry, RunView, SweepView } from '../src/serve';
@@ -21,19 +22,24 @@ interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** Bytes on the wire. */
+  size: number;
 }
 
 /** A GET with the path sent exactly as given (no normalisation), and a Host header of our choice. */
-function request(server: RunBrowserServer, rawPath: string, options: { host?: string; method?: string } = {}): Promise<Reply> {
+function request(server: RunBrowserServer, rawPath: string, options: { host?: string; method?: string; gzip?: boolean } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: HOST, port: server.port, path: rawPath, method: options.method ?? 'GET',
-      headers: { host: options.host ?? `${HOST}:${server.port}` },
+      headers: { host: options.host ?? `${HOST}:${server.port}`, ...(options.gzip ? { 'accept-encoding': 'gzip, deflate' } : {}) },
     }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        const body = (res.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(bytes) : bytes).toString('utf8');
+        resolve({ status: res.statusCode!, headers: res.headers, body, size: bytes.length });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -208,6 +214,16 @@ describe('the page and its scripts', () => {
       expect(r.status).toBe(200);
       expect(r.body).toBe(fs.readFileSync(path.join(packageDir(pkg), file), 'utf8'));
     }
+    // Gzipped for a client that takes it (the libraries shrink to about a third).
+    const plain = await request(server, '/assets/vega.min.js');
+    const gzipped = await request(server, '/assets/vega.min.js', { gzip: true });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gzipped.body).toBe(plain.body);
+    expect(gzipped.size).toBeLessThan(plain.size / 2);
+    const run = await request(server, '/api/run?path=a', { gzip: true });
+    expect(run.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(run.body).name).toBe('a');
     const app = await request(server, '/assets/app.js');
     expect(app.body).not.toMatch(/https?:\/\//);
     expect((await request(server, '/assets/nothing.js')).status).toBe(404);

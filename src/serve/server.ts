@@ -6,6 +6,7 @@
 import fs from 'fs';
 import http from 'http';
 import path from 'path';
+import zlib from 'zlib';
 import { asset } from './assets';
 import { servedPage } from './page';
 import { HttpError, RootFolder } from './root';
@@ -60,13 +61,30 @@ interface Context {
   streams: Set<http.ServerResponse>;
 }
 
-function send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, head = false): void {
-  res.writeHead(status, { ...COMMON_HEADERS, 'content-type': type, 'content-length': Buffer.byteLength(body) });
-  res.end(head ? undefined : body);
+/** How a reply goes out: HEAD (headers only) and whether the client takes gzip. */
+interface Reply {
+  head: boolean;
+  gzip: boolean;
 }
 
-function sendJson(res: http.ServerResponse, value: unknown, head: boolean): void {
-  send(res, 200, 'application/json; charset=utf-8', JSON.stringify(value), head);
+/** The gzipped bytes of each asset, made once. */
+const gzippedAssets = new Map<string, Buffer>();
+
+/** Sends `body`, gzipped when the client takes it and it is worth it (`gzipped` supplies bytes made earlier). */
+function send(res: http.ServerResponse, reply: Reply, status: number, type: string, body: string, gzipped?: () => Buffer): void {
+  const headers: http.OutgoingHttpHeaders = { ...COMMON_HEADERS, 'content-type': type, vary: 'accept-encoding' };
+  let bytes: string | Buffer = body;
+  if (reply.gzip && body.length > 1024) {
+    bytes = gzipped ? gzipped() : zlib.gzipSync(body, { level: 6 });
+    headers['content-encoding'] = 'gzip';
+  }
+  headers['content-length'] = Buffer.byteLength(bytes);
+  res.writeHead(status, headers);
+  res.end(reply.head ? undefined : bytes);
+}
+
+function sendJson(res: http.ServerResponse, reply: Reply, value: unknown): void {
+  send(res, reply, 200, 'application/json; charset=utf-8', JSON.stringify(value));
 }
 
 /** The request's path segments, percent-decoded but not normalised (a '..' stays and is refused). */
@@ -89,7 +107,7 @@ function itemDir(ctx: Context, params: URLSearchParams, marker: string): { dir: 
   return { dir, rel: ctx.root.relative(dir) };
 }
 
-function serveFile(ctx: Context, rel: string, res: http.ServerResponse, head: boolean): void {
+function serveFile(ctx: Context, rel: string, res: http.ServerResponse, { head }: Reply): void {
   const file = ctx.root.resolve(rel);
   const stat = fs.statSync(file);
   if (!stat.isFile()) throw new HttpError(404, `not a file: ${rel}`);
@@ -151,31 +169,36 @@ function openEvents(ctx: Context, params: URLSearchParams, req: http.IncomingMes
 function route(ctx: Context, req: http.IncomingMessage, res: http.ServerResponse): void {
   if (!hostAllowed(req.headers.host, ctx.port)) throw new HttpError(403, `refused: Host '${req.headers.host ?? ''}' is not ${HOST}:${ctx.port}`);
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method}: only GET and HEAD`);
-  const head = req.method === 'HEAD';
+  const reply: Reply = { head: req.method === 'HEAD', gzip: /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) };
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
   const parts = segments(q < 0 ? raw : raw.slice(0, q));
   const params = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
   const [first, ...rest] = parts;
   if (parts.length === 0 || (parts.length === 1 && first === 'index.html')) {
-    send(res, 200, 'text/html; charset=utf-8', servedPage(path.basename(ctx.root.dir)), head);
+    send(res, reply, 200, 'text/html; charset=utf-8', servedPage(path.basename(ctx.root.dir)));
   } else if (first === 'assets' && rest.length === 1) {
-    const found = asset(rest[0]);
-    if (!found) throw new HttpError(404, `no asset '${rest[0]}'`);
-    send(res, 200, found.type, found.body, head);
+    const name = rest[0];
+    const found = asset(name);
+    if (!found) throw new HttpError(404, `no asset '${name}'`);
+    const gzipped = (): Buffer => {
+      if (!gzippedAssets.has(name)) gzippedAssets.set(name, zlib.gzipSync(found.body, { level: 9 }));
+      return gzippedAssets.get(name)!;
+    };
+    send(res, reply, 200, found.type, found.body, gzipped);
   } else if (first === 'files') {
-    serveFile(ctx, rest.join('/'), res, head);
+    serveFile(ctx, rest.join('/'), res, reply);
   } else if (first === 'api' && rest.length === 1) {
     switch (rest[0]) {
       case 'index':
-        return sendJson(res, { root: ctx.root.dir, entries: scanFolder(ctx.root) }, head);
+        return sendJson(res, reply, { root: ctx.root.dir, entries: scanFolder(ctx.root) });
       case 'run': {
         const { dir, rel } = itemDir(ctx, params, 'config.json');
-        return sendJson(res, runView(dir, rel), head);
+        return sendJson(res, reply, runView(dir, rel));
       }
       case 'sweep': {
         const { dir } = itemDir(ctx, params, 'sweep.json');
-        return sendJson(res, sweepView(ctx.root, dir), head);
+        return sendJson(res, reply, sweepView(ctx.root, dir));
       }
       case 'events':
         return openEvents(ctx, params, req, res);
@@ -209,7 +232,7 @@ export async function startServer(options: ServeOptions): Promise<RunBrowserServ
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
       if (res.headersSent) res.destroy();
-      else send(res, status, 'text/plain; charset=utf-8', `${(error as Error).message}\n`, req.method === 'HEAD');
+      else send(res, { head: req.method === 'HEAD', gzip: false }, status, 'text/plain; charset=utf-8', `${(error as Error).message}\n`);
     }
   });
   await new Promise<void>((resolve, reject) => {
