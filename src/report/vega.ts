@@ -3,8 +3,17 @@
 //
 // vega 5 / vega-lite 5 rather than 6: the 6.x packages are ES modules with top-level await, which
 // a CommonJS package on Node 20 (and jest) cannot require.
-import * as vega from 'vega';
-import { TopLevelSpec, compile } from 'vega-lite';
+import type * as Vega from 'vega';
+import type * as VegaLite from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+
+let libraries: { vega: typeof Vega; vegaLite: typeof VegaLite } | null = null;
+
+/** vega and vega-lite, loaded on the first render: loading them takes a second or more, which commands that draw nothing should not pay. */
+function vegaLibraries(): { vega: typeof Vega; vegaLite: typeof VegaLite } {
+  libraries ??= { vega: require('vega') as typeof Vega, vegaLite: require('vega-lite') as typeof VegaLite };
+  return libraries;
+}
 
 /** The font stack: DejaVu Sans is installed on the machines (and what the PNG renderer loads); sans-serif is the fallback. */
 export const FONT_FAMILY = "'DejaVu Sans', sans-serif";
@@ -28,9 +37,9 @@ export function withFigureConfig(spec: FigureSpec): FigureSpec {
   return { ...spec, config: { ...FIGURE_CONFIG, ...own } } as FigureSpec;
 }
 
-function compileFigure(spec: FigureSpec): vega.Spec {
+function compileFigure(spec: FigureSpec): Vega.Spec {
   try {
-    return compile(withFigureConfig(spec)).spec;
+    return vegaLibraries().vegaLite.compile(withFigureConfig(spec)).spec;
   } catch (error) {
     const title = (spec as { title?: unknown }).title;
     const name = typeof title === 'string' ? `figure '${title}'` : 'figure';
@@ -38,7 +47,8 @@ function compileFigure(spec: FigureSpec): vega.Spec {
   }
 }
 
-function headlessView(spec: FigureSpec): vega.View {
+function headlessView(spec: FigureSpec): Vega.View {
+  const { vega } = vegaLibraries();
   return new vega.View(vega.parse(compileFigure(spec)), { renderer: 'none', logLevel: vega.Error });
 }
 
@@ -71,7 +81,7 @@ function tableRows(spec: FigureSpec): unknown[] | null {
  * cost of a render.
  */
 export class FigureRenderer {
-  private readonly views = new Map<string, { key: string; view: vega.View }>();
+  private readonly views = new Map<string, { key: string; view: Vega.View }>();
 
   /** The SVG of `spec`, figure `id`'s latest version. Throws like {@link renderSvg}. */
   async render(id: string, spec: FigureSpec): Promise<string> {
