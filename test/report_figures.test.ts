@@ -59,7 +59,7 @@ describe('figures from synthetic records (made-up test data)', () => {
         'r = 1', 'r = 4', 'dist_r (lc1)', 'cos_r (lc1)', 'dist_r (lc2)', 'cos_r (lc2)', 'conversion (epoch 12)',
       ],
       robustness: ['clean validation', 'translation ±25%', 'noise σ = 0.15', 'edge noise σ = 0.15', 'rotation ±45°', 'quadrant swap', 'CNN', 'FCN', 'conversion'],
-      divergence_map: ["Distance of each position's filters to the tied filter, epoch 22", 'lc1 (14 × 14)', 'output row i', 'output column j'],
+      divergence_map: ["Distance of each position's filters to the tied filter, ‖W_ij − W_tied‖ / ‖W_tied‖, epoch 22", 'lc1 (14 × 14)', 'output row i', 'output column j'],
     };
     for (const { name, svg } of figures) {
       const doc = checkWellFormed(svg);

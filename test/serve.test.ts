@@ -65,6 +65,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(outside, 'secret.txt'), 'not for the page');
   writeFixtureRun(path.join(runs, 'a'));
   writeFixtureRun(path.join(runs, 'group', 'b'), syntheticRecords(3, 2), { csvOnly: true, done: false });
+  writeFixtureRun(path.join(runs, 'copied'), syntheticRecords(2, 1), { csvOnly: true, state: false });
   writeFixtureSweep(path.join(runs, 'sweep1'));
   writeFixtureRun(path.join(runs, '.hidden', 'c'));
   writeFixtureRun(path.join(runs, 'node_modules', 'd'));
@@ -83,7 +84,7 @@ describe('what the server lists and shows', () => {
     const index = await json<{ root: string; entries: IndexEntry[] }>(server, '/api/index');
     expect(index.root).toBe(fs.realpathSync(runs));
     expect(index.entries.map((e) => `${e.kind}:${e.path}:${e.status ?? ''}:${e.epochs ?? ''}`)).toEqual([
-      'run:a:finished:10', 'run:group/b:stopped:5', 'sweep:sweep1::', 'run:sweep1/lr=0.001_seed=1:finished:5',
+      'run:a:finished:10', 'run:copied:unknown:3', 'run:group/b:stopped:5', 'sweep:sweep1::', 'run:sweep1/lr=0.001_seed=1:finished:5',
     ]);
   });
 
@@ -291,7 +292,7 @@ describe('the CLI', () => {
         res.on('end', () => resolve(body));
       }).on('error', reject);
     });
-    expect(JSON.parse(index).entries.length).toBeGreaterThanOrEqual(4);
+    expect(JSON.parse(index).entries.length).toBeGreaterThanOrEqual(5);
     child.kill();
     const r = await child.done;
     expect(r.code).toBe(0);

@@ -7,8 +7,12 @@ import { LOCK_FILE } from '../train/lock';
 import { runPaths } from '../train/runFolder';
 import { RootFolder } from './root';
 
-/** Where a run stands: a live process holds its lock, its state says done, or neither. */
-export type RunStatus = 'running' | 'finished' | 'stopped';
+/**
+ * Where a run stands: a live process holds its lock; its state says done; it has a state but is not
+ * done (stopped, resumable); or it has no state file at all (a run folder copied without its
+ * checkpoints, such as those in bench/runs/).
+ */
+export type RunStatus = 'running' | 'finished' | 'stopped' | 'unknown';
 
 /** One run or sweep of the index. */
 export interface IndexEntry {
@@ -61,12 +65,33 @@ function lockHeld(dir: string): boolean {
   }
 }
 
+/** The epoch of the last record of metrics.jsonl, else of metrics.csv (0 when there is none). */
+function lastRecordedEpoch(paths: ReturnType<typeof runPaths>): number {
+  for (const file of [paths.jsonl, paths.csv]) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const lines = text.trimEnd().split('\n');
+    const last = lines[lines.length - 1];
+    try {
+      const epoch = file === paths.jsonl ? (JSON.parse(last) as { epoch?: unknown }).epoch : Number(last.split(',')[0]);
+      if (typeof epoch === 'number' && Number.isInteger(epoch) && epoch > 0) return epoch;
+    } catch {
+      // A torn last line: the state file, when there is one, knows better.
+    }
+  }
+  return 0;
+}
+
 /** A run's status, last completed epoch and last change. */
 export function runProgress(dir: string): { status: RunStatus; epochs: number; updated: number } {
   const paths = runPaths(dir);
   const state = readJson(paths.state) as { phase?: unknown; completedEpoch?: unknown } | null;
-  const epochs = typeof state?.completedEpoch === 'number' ? state.completedEpoch : 0;
-  const status: RunStatus = lockHeld(dir) ? 'running' : state?.phase === 'done' ? 'finished' : 'stopped';
+  const epochs = typeof state?.completedEpoch === 'number' ? state.completedEpoch : lastRecordedEpoch(paths);
+  const status: RunStatus = lockHeld(dir) ? 'running' : state === null ? 'unknown' : state.phase === 'done' ? 'finished' : 'stopped';
   const updated = Math.max(mtime(paths.config), mtime(paths.jsonl), mtime(paths.csv), mtime(paths.state));
   return { status, epochs, updated };
 }

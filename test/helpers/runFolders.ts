@@ -5,11 +5,14 @@ import path from 'path';
 import { EpochRecord, metricsCsv, metricsJsonl } from '../../src/report';
 import { syntheticRecords } from './records';
 
-/** Writes a run folder: config.json, metrics.jsonl (or only metrics.csv) and checkpoints/state.json. */
+/**
+ * Writes a run folder: config.json, metrics.jsonl (or only metrics.csv) and checkpoints/state.json
+ * (done, or not done; `state: false` leaves it out, as in a run folder copied without checkpoints).
+ */
 export function writeFixtureRun(
   dir: string,
   records: EpochRecord[] = syntheticRecords(6, 4),
-  options: { csvOnly?: boolean; done?: boolean } = {},
+  options: { csvOnly?: boolean; done?: boolean; state?: boolean } = {},
 ): string {
   fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
   const cnnEpochs = records.filter((r) => r.phase === 'cnn' && r.model === 'cnn').length;
@@ -21,7 +24,9 @@ export function writeFixtureRun(
   if (options.csvOnly) fs.writeFileSync(path.join(dir, 'metrics.csv'), metricsCsv(records));
   else fs.writeFileSync(path.join(dir, 'metrics.jsonl'), metricsJsonl(records));
   const last = Math.max(0, ...records.map((r) => r.epoch));
-  fs.writeFileSync(path.join(dir, 'checkpoints', 'state.json'), JSON.stringify({ phase: options.done === false ? 'branch' : 'done', completedEpoch: last }));
+  if (options.state !== false) {
+    fs.writeFileSync(path.join(dir, 'checkpoints', 'state.json'), JSON.stringify({ phase: options.done === false ? 'branch' : 'done', completedEpoch: last }));
+  }
   return dir;
 }
 

@@ -17,7 +17,7 @@ const VALUE_TITLE = '‖W_ij − W_tied‖ / ‖W_tied‖';
 const MISSING = '#bdbdbd';
 
 function layerPanel(layer: string, size: { height: number; width: number }): Record<string, unknown> {
-  const side = 260;
+  const side = 240;
   const cell = side / Math.max(size.height, size.width);
   const ofLayer = `datum.layer === ${exprString(layer)} && datum.epoch === ${MAP_EPOCH_PARAM}`;
   const x = { field: 'j', type: 'ordinal', title: 'output column j', axis: { labelAngle: 0, labelOverlap: true } };
@@ -33,7 +33,7 @@ function layerPanel(layer: string, size: { height: number; width: number }): Rec
         mark: { type: 'rect', tooltip: true },
         encoding: {
           x, y,
-          color: { field: 'value', type: 'quantitative', title: VALUE_TITLE, scale: { scheme: 'viridis' }, legend: { gradientLength: cell * size.height } },
+          color: { field: 'value', type: 'quantitative', title: null, scale: { scheme: 'viridis' }, legend: { gradientLength: cell * size.height } },
         },
       },
       { transform: [{ filter: '!isValid(datum.value)' }], mark: { type: 'rect', color: MISSING }, encoding: { x, y } },
@@ -55,7 +55,7 @@ export function divergenceMapSpec(records: readonly EpochRecord[], epochs: MapEp
   const shown = epochs === 'last' ? maps.filter((m) => m.epoch === last) : maps;
   const sizes = new Map<string, LayerMap['layer']['divergenceMap']>();
   for (const m of maps) if (m.epoch === last || !sizes.has(m.layer.layer)) sizes.set(m.layer.layer, m.layer.divergenceMap);
-  const heading = "Distance of each position's filters to the tied filter, epoch ";
+  const heading = `Distance of each position's filters to the tied filter, ${VALUE_TITLE}, epoch `;
   return figureSpec({
     title: { text: { expr: `${exprString(heading)} + ${MAP_EPOCH_PARAM}` } },
     // The slider only where there is a page to put it on (a bound param also widens a headless render).

@@ -53,6 +53,11 @@
     return node;
   }
 
+  /** Replaces a node's children, leaving out null, undefined and false (replaceChildren would write them as text). */
+  function fill(node, ...children) {
+    node.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  }
+
   function note(text, kind) {
     return el('p', { class: kind === 'problem' ? 'note problem' : 'note' }, text);
   }
@@ -154,7 +159,7 @@
         el('a', { href: hrefOf(entry.kind, entry.path), title: entry.path || '.' }, entry.name),
         el('span', { class: `status ${entry.status || 'sweep'}` }, statusText(entry)));
     });
-    indexEl.replaceChildren(
+    fill(indexEl,
       el('h2', {}, 'Runs and sweeps'),
       items.length ? el('ul', {}, items) : note('No runs (folders with config.json) or sweeps (folders with sweep.json) here yet.'),
     );
@@ -164,7 +169,7 @@
     try {
       renderIndex(await api.index());
     } catch (error) {
-      indexEl.replaceChildren(note(`Could not list the folder: ${error.message}`, 'problem'));
+      fill(indexEl, note(`Could not list the folder: ${error.message}`, 'problem'));
     }
   }
 
@@ -190,7 +195,7 @@
     async update(view) {
       this.node.setAttribute('data-epochs', view.epochs);
       this.node.setAttribute('data-status', view.status);
-      this.header.replaceChildren(
+      fill(this.header,
         el('h2', {}, view.name, ' ', el('span', { class: `status ${view.status}` }, view.status)),
         el('p', { class: 'facts' }, [`${view.epochs} epoch${view.epochs === 1 ? '' : 's'}`,
           view.conversionEpoch !== null ? `converted after epoch ${view.conversionEpoch}` : 'not converted yet', ...view.facts].join(' · ')),
@@ -199,7 +204,7 @@
           : null,
         view.problem ? note(view.problem, 'problem') : null,
       );
-      this.summary.replaceChildren(view.summary ? summaryTable(view.summary) : note('No completed epoch yet.'));
+      fill(this.summary, view.summary ? summaryTable(view.summary) : note('No completed epoch yet.'));
       const wanted = new Set(view.figures.map((f) => f.name));
       for (const [name, slot] of this.slots) {
         if (!wanted.has(name)) {
@@ -214,7 +219,7 @@
         order.push(this.slots.get(name).node);
       }
       const skipped = view.skipped.map((s) => note(`No ${s.name.replace('_', ' ')} figure: ${s.reason}.`));
-      this.figures.replaceChildren(...order, ...skipped);
+      fill(this.figures, ...order, ...skipped);
       for (const { name, spec } of view.figures) await this.slots.get(name).show(spec);
     }
 
@@ -253,7 +258,7 @@
           figureNodes.push(slot.node);
         }
       }
-      this.node.replaceChildren(
+      fill(this.node,
         el('div', { class: 'header' },
           el('h2', {}, view.name, ' ', el('span', { class: 'status sweep' }, 'sweep')),
           el('p', { class: 'facts' }, [`${view.points.length} point${view.points.length === 1 ? '' : 's'}`, view.created ? `created ${view.created}` : null].filter(Boolean).join(' · '))),
@@ -314,13 +319,13 @@
     page = null;
     document.body.removeAttribute('data-ready');
     if (!target) {
-      viewEl.replaceChildren(note(indexEntries.length ? 'Pick a run or a sweep.' : 'Nothing to show yet.'));
+      fill(viewEl, note(indexEntries.length ? 'Pick a run or a sweep.' : 'Nothing to show yet.'));
       document.body.setAttribute('data-ready', 'true');
       listen(null, '');
       return serially(async () => undefined);
     }
     page = target.kind === 'run' ? new RunPage(target.path) : new SweepPage(target.path);
-    viewEl.replaceChildren(page.node);
+    fill(viewEl, page.node);
     for (const li of indexEl.querySelectorAll('li.entry')) {
       const a = li.querySelector('a');
       li.classList.toggle('current', a && a.getAttribute('href') === hrefOf(target.kind, target.path));
