@@ -2,7 +2,8 @@
 import { Command } from 'commander';
 import { DEFAULT_PORT, startServer } from '../serve';
 import { CliIO } from './io';
-import { integerIn, pathValue } from './parse';
+import { integer } from '../train/settingKinds';
+import { cliParser, pathValue } from './parse';
 
 /** Resolves on the first SIGINT or SIGTERM. */
 function untilStopped(): Promise<NodeJS.Signals> {
@@ -23,7 +24,7 @@ export function addServeCommand(program: Command, io: CliIO): void {
     .command('serve')
     .description('browse the runs and sweeps under a folder in a web browser: a local server on 127.0.0.1 (live while runs train)')
     .argument('[runs-dir]', 'the folder to show (runs and sweeps are found at any depth)', pathValue, 'runs')
-    .option('--port <n>', 'the port on 127.0.0.1 (0: any free port)', integerIn(0, 65535), DEFAULT_PORT)
+    .option('--port <n>', 'the port on 127.0.0.1 (0: any free port)', cliParser(integer(0, 65535)), DEFAULT_PORT)
     .action(async (dir: string, flags: { port: number }) => {
       const server = await startServer({ root: dir, port: flags.port });
       io.stdout.write(`${server.url}\n`);
