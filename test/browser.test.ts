@@ -47,6 +47,15 @@ function pointEpochs(page: Page, figure: string, series: string): Promise<number
     nodes.map((n) => n.getAttribute('aria-label') ?? '').filter((l) => l.endsWith(`: ${s}`)).map((l) => Number(/^epoch: (\d+);/.exec(l)![1])), series);
 }
 
+/** Moves the heat-map slider: a range input cannot be typed into, so set it and fire the event Vega's binding listens to. */
+async function moveSlider(page: Page, epoch: number): Promise<void> {
+  await page.locator('[data-figure="divergence_map"] input[type="range"]').evaluate((input: { value: string; dispatchEvent(event: Event): boolean }, value: number) => {
+    input.value = String(value);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, epoch);
+  await page.waitForFunction(`[...document.querySelectorAll('[data-figure="divergence_map"] svg text')].some((t) => t.textContent.endsWith('epoch ${epoch}'))`);
+}
+
 function cellFills(page: Page): Promise<string[]> {
   return page.$$eval('[data-figure="divergence_map"] path[aria-roledescription="rect mark"]', (nodes) => nodes.map((n) => n.getAttribute('fill') ?? ''));
 }
@@ -95,11 +104,19 @@ describeBrowser('the run browser in chromium', () => {
     expect(await pointEpochs(page, 'loss', 'CNN train')).toEqual([1, 2, 3]);
     expect(await pointEpochs(page, 'loss', 'FCN train')).toEqual([3]);
     await page.evaluate('window.reloadMarker = 42');
+    // The reader looks back at the conversion (epoch 2 of the maps of epochs 2 and 3).
+    const slider = page.locator('[data-figure="divergence_map"] input[type="range"]');
+    expect(await slider.getAttribute('max')).toBe('3');
+    await moveSlider(page, 2);
 
     const resumed = train(['--resume', run]);
     // The next epoch appears on the same page (no reload: the marker survives), then the run finishes.
     await page.waitForSelector('[data-run="tiny"][data-epochs="4"]', { timeout: 240_000 });
     expect(await page.evaluate('window.reloadMarker')).toBe(42);
+    // The slider now reaches epoch 4 and stays where the reader left it.
+    await page.waitForFunction(`document.querySelector('[data-figure="divergence_map"] input[type="range"]').max === '4'`);
+    expect(await slider.inputValue()).toBe('2');
+    await moveSlider(page, 4);
     const r = await resumed;
     expect(r.code).toBe(0);
     await page.waitForSelector('[data-run="tiny"][data-status="finished"]', { timeout: 30_000 });
@@ -130,12 +147,7 @@ describeBrowser('the run browser in chromium', () => {
     expect(await slider.inputValue()).toBe('4');
     expect(await mapTitle(page)).toContain('epoch 4');
     const atFour = await cellFills(page);
-    // A range input cannot be typed into: set its value and fire the event Vega's binding listens to.
-    await slider.evaluate((input: { value: string; dispatchEvent(event: Event): boolean }) => {
-      input.value = '2';
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-    });
-    await page.waitForFunction(`[...document.querySelectorAll('[data-figure="divergence_map"] svg text')].some((t) => /epoch 2$/.test(t.textContent))`);
+    await moveSlider(page, 2);
     const atConversion = await cellFills(page);
     expect(atConversion).toHaveLength(atFour.length);
     expect(atConversion).not.toEqual(atFour);

@@ -92,6 +92,7 @@ export { metricsCsv, parseMetricsCsv, metricsCsvColumns, layerNames, PUBLISHED_C
 export { metricsJsonl, metricsJsonlLine, appendMetricsJsonl, parseMetricsJsonl, readMetricsJsonl, repairMetricsJsonl } from './jsonl';
 export type { MetricsJsonl } from './jsonl';
 export { buildFigures, writeFigures } from './figures';
+export { markedConversion } from './series';
 export type { Figure, BuiltFigures, WriteFiguresOptions, WrittenFigures } from './figures';
 export { FigureUpdates } from './figureUpdates';
 export { FIGURE_NAMES, MAP_EPOCH_PARAM, buildFigureSpecs, lossSpec, accuracySpec, distancesSpec, robustnessSpec, divergenceMapSpec } from './specs';

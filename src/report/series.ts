@@ -1,7 +1,7 @@
 // The figures' data: epoch records as tidy rows, one row per drawn point. Values that are not
 // finite become null (JSON, which carries the specs to the browser, has no NaN): a line leaves a
 // gap there and a heat-map cell is drawn as missing.
-import { EpochRecord, LayerDivergence, ModelName, recordsOf } from './records';
+import { EpochRecord, LayerDivergence, ModelName, conversionEpoch, recordsOf } from './records';
 
 /** The display names of the models. */
 export const MODEL_LABEL: Record<ModelName, string> = { cnn: 'CNN', fcn: 'FCN' };
@@ -24,6 +24,12 @@ export function augmentationLabel(records: readonly EpochRecord[]): string {
   if (first.aug_type === 'noise') return `noise σ = ${first.aug}`;
   // Several augmentations: aug_type lists them with their levels and aug is NaN.
   return Number.isNaN(first.aug) ? first.aug_type : `${first.aug_type} ${first.aug}`;
+}
+
+/** The epoch of the conversion when the run has branch epochs after it (so there is something to mark it against), else null. */
+export function markedConversion(records: readonly EpochRecord[]): number | null {
+  const epoch = conversionEpoch(records);
+  return epoch !== null && records.some((r) => r.phase === 'branch') ? epoch : null;
 }
 
 /** A finite number, or null. */

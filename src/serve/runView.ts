@@ -3,7 +3,7 @@
 // divergence maps for the slider).
 import fs from 'fs';
 import path from 'path';
-import { EpochRecord, FigureSpec, SkippedFigure, buildFigureSpecs, conversionEpoch, readRunRecords, summarize, summaryCells, withFigureConfig } from '../report';
+import { EpochRecord, FigureSpec, SkippedFigure, buildFigureSpecs, markedConversion, readRunRecords, summarize, summaryCells, withFigureConfig } from '../report';
 import { runPaths } from '../train/runFolder';
 import { RunStatus, runProgress } from './scan';
 
@@ -90,7 +90,7 @@ export function runView(dir: string, rel: string): RunView {
     stamp,
     epochs: Math.max(progress.epochs, ...records.map((r) => r.epoch), 0),
     records: records.length,
-    conversionEpoch: records.some((r) => r.phase === 'branch') ? conversionEpoch(records) : null,
+    conversionEpoch: markedConversion(records),
     facts: facts(runPaths(dir).config),
     summary: records.length > 0 ? summaryCells(summarize(records)) : null,
     figures: figures.map(({ name, spec }) => ({ name, spec: withFigureConfig(spec) })),

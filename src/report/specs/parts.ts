@@ -1,5 +1,6 @@
 // Pieces every run figure shares: the epoch axis, the conversion marker, line marks with points.
-import { EpochRecord, conversionEpoch } from '../records';
+import { EpochRecord } from '../records';
+import { markedConversion } from '../series';
 import { FIGURE_DATA, FigureSpec } from '../vega';
 
 /** A Vega-Lite fragment (a layer, an encoding): plain JSON, checked when the whole spec compiles. */
@@ -24,12 +25,6 @@ export const MUTED = '#666666';
 
 /** The epoch as x: whole-number ticks. */
 export const EPOCH_X: Json = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } };
-
-/** The epoch of the conversion when the run has branch epochs to mark it against, else null. */
-export function markedConversion(records: readonly EpochRecord[]): number | null {
-  const epoch = conversionEpoch(records);
-  return epoch !== null && records.some((r) => r.phase === 'branch') ? epoch : null;
-}
 
 /**
  * The conversion as a dashed vertical rule with a label at the top of the plot, as layers to add

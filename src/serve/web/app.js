@@ -112,7 +112,7 @@
         const kept = this.result ? this.sliderValues() : {};
         const newest = boundParams(spec);
         for (const p of spec.params || []) {
-          if (p.name in kept && kept[p.name] !== this.newest[p.name]) p.value = Math.min(Math.max(kept[p.name], p.bind.min), p.bind.max);
+          if (p.bind && p.name in kept && kept[p.name] !== this.newest[p.name]) p.value = Math.min(Math.max(kept[p.name], p.bind.min), p.bind.max);
         }
         this.finalize();
         this.result = await vegaEmbed(this.node, spec, EMBED_OPTIONS);
