@@ -7,6 +7,7 @@ import { packageRoot } from '../native';
 import { addDevicesCommand } from './devices';
 import { addDownloadCommand } from './download';
 import { addExperimentCommand } from './experiment';
+import { addExportCommand } from './export';
 import { CliIO, CommandResult } from './io';
 import { addReportCommand } from './report';
 import { addServeCommand } from './serve';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIO, result: CommandResult, argv: string[]): 
   addDownloadCommand(program, io);
   addReportCommand(program, io);
   addServeCommand(program, io);
+  addExportCommand(program, io);
   addDevicesCommand(program, io);
   registerBenchCommand(program, io);
   return program;
