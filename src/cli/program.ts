@@ -10,6 +10,7 @@ import { addExperimentCommand } from './experiment';
 import { addExportCommand } from './export';
 import { CliIO, CommandResult } from './io';
 import { addReportCommand } from './report';
+import { addServeCommand } from './serve';
 import { addTrainCommand } from './train';
 
 /** The package version from package.json. */
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIO, result: CommandResult, argv: string[]): 
   addExperimentCommand(program, io, result, argv);
   addDownloadCommand(program, io);
   addReportCommand(program, io);
+  addServeCommand(program, io);
   addExportCommand(program, io);
   addDevicesCommand(program, io);
   registerBenchCommand(program, io);
