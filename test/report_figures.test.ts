@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import os from 'os';
 import path from 'path';
@@ -7,6 +8,7 @@ import {
   EpochRecord, FIGURE_NAMES, FigureUpdates, MAP_EPOCH_PARAM, buildFigureSpecs, buildFigures, divergenceMapSpec, metricsJsonl,
   parseMetricsCsv, pngAvailable, pngUnavailableReason, reportRun, withFigureConfig, writeReport,
 } from '../src/report';
+import { TS_REQUIRE_HOOK } from './helpers/cli';
 import { checkWellFormed } from './helpers/xml';
 import { syntheticRecords } from './helpers/records';
 
@@ -217,5 +219,26 @@ describe('figures rebuilt in the background during a run', () => {
     updates.update(syntheticRecords(2, 0));
     await updates.idle();
     expect(existsSync(path.join(blocked, 'figures', 'loss.svg'))).toBe(true);
+  });
+
+  test('the rebuild runs on a worker thread: the process that asked stays alive until it is written, never loads vega, then exits', () => {
+    // A plain node, as a run's: it schedules one rebuild and returns at once. If the worker did not
+    // hold the process open, the figures would be missing at exit; if it held it open while idle,
+    // the process would not exit (the spawn's timeout would stop it).
+    const script = `${TS_REQUIRE_HOOK}
+const { existsSync, readdirSync } = require('fs');
+const { FigureUpdates } = require('./src/report/figureUpdates.ts');
+const { syntheticRecords } = require('./test/helpers/records.ts');
+const dir = process.argv[1];
+new FigureUpdates(dir, { png: false, warn: (m) => { console.error(m); process.exitCode = 1; } }).update(syntheticRecords(3, 2));
+process.on('exit', () => console.log(JSON.stringify({
+  figures: existsSync(dir + '/figures') ? readdirSync(dir + '/figures').sort() : [],
+  vegaModulesHere: Object.keys(require.cache).filter((f) => /[\\/]node_modules[\\/]vega/.test(f)).length,
+})));`;
+    const r = spawnSync(process.execPath, ['-e', script, '--', dir], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 50_000 });
+    expect([r.signal, r.status, r.stderr]).toEqual([null, 0, '']);
+    const out = JSON.parse(r.stdout) as { figures: string[]; vegaModulesHere: number };
+    expect(out.figures).toEqual(FIGURE_NAMES.map((n) => `${n}.svg`).sort());
+    expect(out.vegaModulesHere).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 // Two ways tests run the wsr-native CLI: in-process through main(), capturing its output, and as a
 // plain child node booting the TypeScript sources.
 import { main } from '../../src/cli';
+import { TS_REQUIRE_HOOK } from '../../src/util/tsRequireHook';
 
 /** Runs the CLI in-process and captures what it writes. */
 export async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -13,33 +14,9 @@ export async function cli(...args: string[]): Promise<{ code: number; stdout: st
   return { code, stdout, stderr };
 }
 
-// Lets a plain child node require the TypeScript sources: .ts files are transpiled on require,
-// the output cached in the temp folder by content.
-export const TS_REQUIRE_HOOK = `
-const fs = require('fs');
-const path = require('path');
-const crypto = require('crypto');
-const cache = path.join(require('os').tmpdir(), 'wsr-native-ts-cache');
-fs.mkdirSync(cache, { recursive: true });
-let ts = null;
-require.extensions['.ts'] = (m, file) => {
-  const source = fs.readFileSync(file, 'utf8');
-  const cached = path.join(cache, crypto.createHash('sha1').update(file + '\\n' + source).digest('hex') + '.js');
-  let code;
-  try {
-    code = fs.readFileSync(cached, 'utf8');
-  } catch {
-    ts = ts || require('typescript');
-    code = ts.transpileModule(source, {
-      fileName: file,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    }).outputText;
-    fs.writeFileSync(cached + '.' + process.pid, code);
-    fs.renameSync(cached + '.' + process.pid, cached);
-  }
-  m._compile(code, file);
-};
-`;
+// Lets a plain child node require the TypeScript sources (kept in src: the figure worker of such a
+// process installs it too).
+export { TS_REQUIRE_HOOK };
 
 // Boots the TypeScript CLI in a plain child node (no jest sandbox, where seeded weight
 // initialisation in JavaScript runs about ten times slower).
