@@ -1,23 +1,16 @@
+#include "cuda/prelude.cuh"
+
 #include "cuda/dense.h"
-
-#include <cuda_runtime.h>
-
-#include <algorithm>
-
 #include "cuda/gemm.h"
-#include "cuda/runtime.h"
 
 namespace wsr::cuda {
 namespace {
-
-constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;  // grid-stride loops cover the rest
 
 // y[r, o] += b[o] for every element of y [rows, out]; consecutive threads touch consecutive
 // elements of y (coalesced), and b is small enough to stay in cache.
 __global__ void add_bias_kernel(float* y, const float* b, int64_t rows, int64_t out) {
   const int64_t total = rows * out;
-  for (int64_t e = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; e < total; e += int64_t{gridDim.x} * blockDim.x)
+  for (int64_t e = grid_start(); e < total; e += grid_step())
     y[e] += b[e % out];
 }
 
@@ -25,14 +18,12 @@ __global__ void add_bias_kernel(float* y, const float* b, int64_t rows, int64_t 
 // consecutive floats of that row (coalesced). Rows are summed in order, so the result is
 // deterministic.
 __global__ void column_sums_kernel(const float* dy, float* db, int64_t rows, int64_t out) {
-  const int64_t o = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
-  if (o >= out) return;
-  float acc = 0.f;
-  for (int64_t r = 0; r < rows; ++r) acc += dy[r * out + o];
-  db[o] = acc;
+  for (int64_t o = grid_start(); o < out; o += grid_step()) {
+    float acc = 0.f;
+    for (int64_t r = 0; r < rows; ++r) acc += dy[r * out + o];
+    db[o] = acc;
+  }
 }
-
-int blocks_for(int64_t n) { return static_cast<int>(std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxBlocks)); }
 
 }  // namespace
 
@@ -42,7 +33,7 @@ void dense_forward(const DenseShape& s, const float* x, const float* w, const fl
   sgemm_batched(false, true, s.n, s.out, s.in, 1.f, x, s.in, 0, w, s.in, 0, 0.f, y, s.out, 0, 1);
   if (b) {
     add_bias_kernel<<<blocks_for(s.n * s.out), kThreads>>>(y, b, s.n, s.out);
-    check_launch("dense_forward (bias)");
+    check_launch("dense_forward/add_bias");
   }
 }
 
@@ -55,8 +46,8 @@ void dense_backward(const DenseShape& s, const float* x, const float* w, const f
   if (s.out > 0 && s.in > 0)
     sgemm_batched(true, false, s.out, s.in, s.n, 1.f, dy, s.out, 0, x, s.in, 0, 0.f, dw, s.in, 0, 1);
   if (db && s.out > 0) {
-    column_sums_kernel<<<static_cast<int>((s.out + kThreads - 1) / kThreads), kThreads>>>(dy, db, s.n, s.out);
-    check_launch("dense_backward (bias gradient)");
+    column_sums_kernel<<<blocks_for(s.out), kThreads>>>(dy, db, s.n, s.out);
+    check_launch("dense_backward/column_sums");
   }
 }
 

@@ -11,17 +11,10 @@
 //                    columns n0 + tx + c*THREADS_N (c < TN, interleaved so a warp reads consecutive
 //                    shared-memory words and writes consecutive C addresses).
 // Grid: x = column tiles, y = row tiles, z = batch items; each is a grid-stride loop, so any size
-// (batch > 65535, more than 65535 row tiles) is covered by a bounded grid.
-#include "gemm.h"
+// (batch > 65535, more than 65535 row tiles) is covered by a bounded grid (cuda/prelude.cuh caps it).
+#include "cuda/prelude.cuh"
 
-#include <cuda_runtime.h>
-
-#include <algorithm>
-#include <climits>
-#include <stdexcept>
-#include <string>
-
-#include "cuda/runtime.h"
+#include "cuda/gemm.h"
 
 namespace wsr::cuda {
 namespace {
@@ -132,9 +125,7 @@ template <int BM, int BN, int BK, int TM, int TN, bool TA, bool TB>
 void launch_as(const Args& a) {
   constexpr int threads = (BM / TM) * (BN / TN);
   const int64_t tiles_m = (a.M + BM - 1) / BM, tiles_n = (a.N + BN - 1) / BN;
-  const dim3 grid(static_cast<unsigned>(std::min<int64_t>(tiles_n, INT_MAX)),
-                  static_cast<unsigned>(std::min<int64_t>(tiles_m, 65535)),
-                  static_cast<unsigned>(std::min<int64_t>(a.batch, 65535)));
+  const dim3 grid(grid_dim(tiles_n, kMaxGridX), grid_dim(tiles_m, kMaxGridYZ), grid_dim(a.batch, kMaxGridYZ));
   sgemm_tiled<BM, BN, BK, TM, TN, TA, TB><<<grid, threads, 0, 0>>>(a.M, a.N, a.K, a.alpha, a.A, a.lda, a.strideA,
                                                                     a.B, a.ldb, a.strideB, a.beta, a.C, a.ldc,
                                                                     a.strideC, a.batch);
@@ -149,17 +140,6 @@ void launch_tile(bool transA, bool transB, const Args& a) {
     if (transB) launch_as<BM, BN, BK, TM, TN, false, true>(a);
     else launch_as<BM, BN, BK, TM, TN, false, false>(a);
   }
-}
-
-// SM count of the current device (a cheap host-side query); 80 if it cannot be read, which only affects speed.
-int multiprocessor_count() {
-  int device = 0, count = 0;
-  if (cudaGetDevice(&device) != cudaSuccess ||
-      cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || count <= 0) {
-    cudaGetLastError();  // not fatal here: a real failure shows at launch
-    return 80;
-  }
-  return count;
 }
 
 void launch(bool transA, bool transB, const Args& a) {

@@ -6,8 +6,8 @@ ROOT=$(cd "$SIM_DIR/../.." && pwd)
 OUT=$ROOT/build/cudasim
 JOBS=${CUDASIM_JOBS:-${WSR_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}}
 CXX=${CUDASIM_CXX:-g++}
-# Each family: checks/check_<family>.cc against cuda/<family>.cu (dense: + gemm.cu). Listed longest
-# run first, so parallel runs finish together.
+# Each family: checks/check_<family>.cc against cuda/<family>.cu (and the engine files it uses, see
+# kernel_files). Listed longest run first, so parallel runs finish together.
 ALL_FAMILIES="distance elementwise dense activation_loss data optim augment"
 # Leak checking is off: not what this tests (the fiber pool lives as long as the process), and
 # LeakSanitizer does not run under the ptrace restrictions of some containers.
@@ -34,7 +34,23 @@ preflight() {
 }
 
 # The kernel files a family's checker simulates.
-kernel_files() { case $1 in dense) echo dense gemm ;; *) echo "$1" ;; esac; }
+kernel_files() {
+  case $1 in
+    dense) echo dense gemm ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# Headers of cuda/ with kernel launches in them (the engine's), launch-rewritten like the .cu files into
+# $GEN_INCLUDE/cuda/, which every simulated object includes ahead of cuda/ (-iquote).
+GEN_INCLUDE=$OUT/gen/include
+gen_headers() {
+  mkdir -p "$GEN_INCLUDE/cuda"
+  local h
+  for h in "$ROOT"/cuda/*.cuh; do
+    python3 "$SIM_DIR/gen.py" "$h" "$GEN_INCLUDE/cuda/$(basename "$h")" "cuda/$(basename "$h")" 2>/dev/null
+  done
+}
 
 # Objects the checker of family $1 links besides its own: the CPU twin and the runtime stub.
 twin_objs() {
@@ -45,21 +61,37 @@ twin_objs() {
   esac
 }
 
-# Variant "small": every grid cap lowered to 3 blocks (2 for gemm's tile grid), so the grid-stride
-# loops wrap with small inputs. Line for line, so diagnostics keep pointing at the original lines.
-small_grid() {  # in.cu out.cu
+# Variant "small": every grid cap lowered, so the grid-stride loops wrap with small inputs. The caps live in
+# cuda/prelude.cuh (kMaxBlocks -> 3, the tile grid's kMaxGridX and kMaxGridYZ -> 2): small_prelude writes
+# the edited copy to $OUT/small/cuda/prelude.cuh, which the small variant's objects include instead (-iquote
+# comes before -I). A kernel file's own caps (constexpr int64_t kMax... = ...;) are lowered to 3 by
+# small_grid, line for line so diagnostics keep pointing at the original lines; a cap written any other way
+# fails the build, as does a prelude edit that no longer applies.
+SMALL_INCLUDE=$OUT/small
+small_prelude() {
+  mkdir -p "$SMALL_INCLUDE/cuda"
   sed -e 's/constexpr int64_t kMaxBlocks = [^;]*;/constexpr int64_t kMaxBlocks = 3;/' \
-      -e 's/constexpr int64_t kMaxReduceBlocks = [^;]*;/constexpr int64_t kMaxReduceBlocks = 3;/' \
-      -e 's/std::min<int64_t>(tiles_n, INT_MAX)/std::min<int64_t>(tiles_n, 2)/' \
-      -e 's/std::min<int64_t>(tiles_m, 65535)/std::min<int64_t>(tiles_m, 2)/' \
-      -e 's/std::min<int64_t>(a.batch, 65535)/std::min<int64_t>(a.batch, 2)/' "$1" >"$2"
-  ! cmp -s "$1" "$2" || die "the small-grid edit no longer applies to $1 (its grid cap was rewritten?): update small_grid in $SIM_DIR/common.sh"
+      -e 's/constexpr int64_t kMaxGridX = [^;]*;/constexpr int64_t kMaxGridX = 2;/' \
+      -e 's/constexpr int64_t kMaxGridYZ = [^;]*;/constexpr int64_t kMaxGridYZ = 2;/' \
+      "$ROOT/cuda/prelude.cuh" >"$SMALL_INCLUDE/cuda/prelude.cuh"
+  [[ $(diff "$ROOT/cuda/prelude.cuh" "$SMALL_INCLUDE/cuda/prelude.cuh" | grep -c '^>') == 3 ]] ||
+    die "the small-grid edit no longer applies to cuda/prelude.cuh (its grid caps were rewritten?): update small_prelude in $SIM_DIR/common.sh"
+}
+small_grid() {  # in.cu out.cu
+  sed -e 's/constexpr int64_t \(kMax[A-Za-z]*\) = [^;]*;/constexpr int64_t \1 = 3;/' "$1" >"$2"
+  if grep -nE '65535|INT_MAX|1 << 1[0-9]|1 << 2[0-9]' "$2" | grep -vE '^[0-9]+: *//' >&2; then
+    die "$1 caps a grid by itself (above): use cuda/prelude.cuh's caps, or a constexpr int64_t kMax... that small_grid lowers"
+  fi
 }
 
-# Compiles a launch-rewritten kernel file (gen.py's output) for variant $2.
-compile_kernel() {  # file variant in.cc out.o
+# Compiles a launch-rewritten kernel file (gen.py's output) for variant $2; $5 (optional) is a folder whose
+# cuda/*.cuh replace the repository's (a mutated header).
+compile_kernel() {  # file variant in.cc out.o [include-override]
   local extra=()
-  [[ $1 == augment ]] && extra=(-D__CUDA_ARCH__=900 -Dwsr=wsr_dev -include "$SIM_DIR/checks/augment_api.h")
+  [[ -n ${5:-} ]] && extra+=(-iquote "$5")
+  [[ $2 == small ]] && extra+=(-iquote "$SMALL_INCLUDE")
+  extra+=(-iquote "$GEN_INCLUDE")
+  [[ $1 == augment ]] && extra+=(-D__CUDA_ARCH__=900 -Dwsr=wsr_dev -include "$SIM_DIR/checks/augment_api.h")
   # "fma": g++ forms FMAs only with -fexpensive-optimizations on top of -ffp-contract=fast.
   [[ $2 == fma ]] && extra+=(-mfma -ffp-contract=fast -fexpensive-optimizations)
   "$CXX" "${SIM_FLAGS[@]}" "${extra[@]}" -c "$3" -o "$4"

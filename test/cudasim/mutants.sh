@@ -16,24 +16,41 @@ M=$OUT/mutants
 rm -rf "$M" && mkdir -p "$M"
 caught=0 missed=0
 
-mutant() {  # id family variant perl-expression description  (family dense_gemm: gemm.cu of dense)
-  local id=$1 fam=$2 v=$3 expr=$4 desc=$5 file=$2 others=() rc how
-  [[ $fam == dense_gemm ]] && file=gemm fam=dense
-  if [[ $v == small ]]; then small_grid "cuda/$file.cu" "$M/$id.base.cu"; else cp "cuda/$file.cu" "$M/$id.base.cu"; fi
-  perl -0pe "$expr" "$M/$id.base.cu" >"$M/$id.cu"
-  if cmp -s "$M/$id.base.cu" "$M/$id.cu"; then
+# family[@file]: the checker to run and the file to plant the bug in (default cuda/<family>.cu). A header
+# (file.cuh) is planted in a copy that every kernel file of the family then includes instead.
+mutant() {  # id family[@file] variant perl-expression description
+  local id=$1 fam=${2%@*} v=$3 expr=$4 desc=$5 objs=() rc how base f file out
+  file=$fam.cu
+  [[ $2 == *@* ]] && file=${2#*@}
+  base=$ROOT/cuda/$file
+  [[ $v == small && $file == prelude.cuh ]] && base=$SMALL_INCLUDE/cuda/prelude.cuh
+  if [[ $v == small && $file == *.cu ]]; then small_grid "$base" "$M/$id.base"; else cp "$base" "$M/$id.base"; fi
+  perl -0pe "$expr" "$M/$id.base" >"$M/$id.planted"
+  if cmp -s "$M/$id.base" "$M/$id.planted"; then
     echo "MUTANT $id did not apply: $desc"
     missed=$((missed + 1))
     return
   fi
-  python3 "$SIM_DIR/gen.py" "$M/$id.cu" "$M/$id.cc" 2>/dev/null
-  if ! compile_kernel "$file" "$v" "$M/$id.cc" "$M/$id.o" 2>"$M/$id.build"; then
+  mkdir -p "$M/$id.inc/cuda"  # a header's launches are rewritten too (gen_headers)
+  if [[ $file == *.cu ]]; then out=$M/$id.cc; else out=$M/$id.inc/cuda/$file; fi
+  python3 "$SIM_DIR/gen.py" "$M/$id.planted" "$out" "cuda/$file" 2>/dev/null
+  for f in $(kernel_files "$fam"); do
+    if [[ $file == "$f.cu" ]]; then
+      compile_kernel "$f" "$v" "$M/$id.cc" "$M/$id.$f.o" 2>>"$M/$id.build" || { objs=(); break; }
+      objs+=("$M/$id.$f.o")
+    elif [[ $file == *.cuh ]] && grep -q "#include \"cuda/$file\"" "cuda/$f.cu"; then  # against the planted header
+      compile_kernel "$f" "$v" "$OUT/gen/${f}_$v.cc" "$M/$id.$f.o" "$M/$id.inc" 2>>"$M/$id.build" || { objs=(); break; }
+      objs+=("$M/$id.$f.o")
+    else
+      objs+=("$OUT/obj/sim_${f}_$v.o")
+    fi
+  done
+  if ((${#objs[@]} == 0)); then
     echo "MUTANT $id does not compile (see $M/$id.build)"
     missed=$((missed + 1))
     return
   fi
-  for f in $(kernel_files "$fam"); do [[ $f == "$file" ]] || others+=("$OUT/obj/sim_${f}_$v.o"); done
-  link_checker "$fam" "$M/$id.bin" "$OUT/obj/check_${fam}_$v.o" "$M/$id.o" "${others[@]}" || die "linking mutant $id failed"
+  link_checker "$fam" "$M/$id.bin" "$OUT/obj/check_${fam}_$v.o" "${objs[@]}" || die "linking mutant $id failed"
   { timeout 300 "$M/$id.bin" 3; } >"$M/$id.txt" 2>&1  # grouped: the shell's "Aborted" note into the log
   rc=$?
   if [[ $rc == 0 ]]; then
@@ -59,18 +76,20 @@ mutant DI4 distance full 's/s < layout.slot_begin\[k \+ 1\]; s \+= blockDim.x\)/
 mutant DI5 distance small 's/for \(int64_t p = blockIdx.x; (p < g.positions\(\); p \+= gridDim.x\) \{\n    const float\* bank = w \+ p \* g.bank;\n    const double n)/for (int64_t p = blockIdx.x + gridDim.x; $1/' "bank_norms: grid-stride loop skips its first position"
 mutant EW1 elementwise full 's/acc = lane < kThreads \/ 32 \?/acc = lane < kThreads \/ 16 ?/' "reduce: warp 0 reads 16 warp totals"
 mutant EW3 elementwise full 's/(if \(lane == 0\) warp_totals\[warp\] = acc;\n)  __syncthreads\(\);\n/$1/' "reduce: no barrier before warp 0 reads totals"
-mutant EW4 elementwise small 's/(__global__ void scale_kernel\(int64_t n, float alpha, float\* t\) \{\n  for \(int64_t i = blockIdx.x \* int64_t\{blockDim.x\} \+ threadIdx.x; i < n; i \+= )int64_t\{gridDim.x\} \* blockDim.x/${1}blockDim.x/' "scale: grid-stride step of one block"
+mutant EW4 elementwise small 's/(__global__ void scale_kernel\(int64_t n, float alpha, float\* t\) \{\n  for \(int64_t i = grid_start\(\); i < n; i \+= )grid_step\(\)/${1}blockDim.x/' "scale: grid-stride step of one block"
+mutant PR1 elementwise@prelude.cuh small 's/(int64_t grid_step\(\) \{ return )int64_t\{gridDim.x\} \* blockDim.x;/${1}int64_t{gridDim.x - 1} * blockDim.x + 1;/' "prelude: grid-stride step too short"
+mutant PR2 data@prelude.cuh full 's/(int64_t grid_start\(\) \{ return int64_t\{blockIdx.x\} \* blockDim.x \+ threadIdx.x)/$1 + 1/' "prelude: grid-stride loops start one element late"
 mutant OP1 optim full 's/step = c.nesterov \? g \+ c.momentum \* v : v;/step = c.nesterov ? v + c.momentum * g : v;/' "sgd: nesterov step swapped"
 mutant OP2 optim full 's/if \(c.momentum != 0.f\) \{/if (true) {/' "sgd: velocity used when momentum is 0"
-mutant OP3 optim small 's/i < count; i \+= stride\) \{\n    const float p = param\[i\];\n    const float g = grad\[i\] \+ c.weight_decay \* p;\n    const float mi/i <= count; i += stride) {\n    const float p = param[i];\n    const float g = grad[i] + c.weight_decay * p;\n    const float mi/' "adam: one element past the end"
+mutant OP3 optim small 's/i < count; i \+= grid_step\(\)\) \{\n    const float p = param\[i\];\n    const float g = grad\[i\] \+ c.weight_decay \* p;\n    const float mi/i <= count; i += grid_step()) {\n    const float p = param[i];\n    const float g = grad[i] + c.weight_decay * p;\n    const float mi/' "adam: one element past the end"
 mutant AU1 augment full 's/if \(any\) rng::normal4/if (noisy[0]) rng::normal4/' "edge_noise: draw only when the first element is noisy"
 mutant AU2 augment full 's/y\[plane \* s.plane\(\) \+ i \* s.w \+ j\] = augment::bilinear/y[plane * s.plane() + i * s.h + j] = augment::bilinear/' "rotate: row stride h instead of w"
 mutant AU3 augment full 's/clamp_index\(j - dx, s.w\)/clamp_index(j + dx, s.w)/' "translate: dx sign"
 mutant AU4 augment full 's/const int64_t j = e % s.w, i = \(e \/ s.w\) % s.h, plane = e \/ s.plane\(\);\n    int64_t si/const int64_t j = e % s.w, i = (e \/ s.h) % s.h, plane = e \/ s.plane();\n    int64_t si/' "quadrant_swap: row from e / h"
 mutant DA1 data full 's/if \(k == 0\) y\[i\]/if (e == 0) y[i]/' "gather: only element 0 writes a label"
 mutant DA2 data full 's/const bool valid = j >= 0 && j < s.samples;/const bool valid = j >= 0 \&\& j <= s.samples;/' "gather: index == samples accepted"
-mutant DA3 data full 's/if \(i >= s.count\) return;/if (i > s.count) return;/' "gather_labels: one thread too many"
-mutant DE1 dense full 's/if \(o >= out\) return;/if (o > out) return;/' "column_sums: one column too many"
+mutant DA3 data full 's/i < s.count; i \+= grid_step\(\)/i <= s.count; i += grid_step()/' "gather_labels: one thread too many"
+mutant DE1 dense full 's/o < out; o \+= grid_step\(\)/o <= out; o += grid_step()/' "column_sums: one column too many"
 mutant DE2 dense full 's/y\[e\] \+= b\[e % out\];/y[e] += b[e \/ out % out];/' "add_bias: wrong bias index"
 mutant DE3 dense full 's/if \(b\) \{\n    add_bias/if (false) {\n    add_bias/' "dense_forward: bias never added"
 echo "mutants: $caught detected, $missed not detected"
