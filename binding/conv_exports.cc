@@ -81,7 +81,9 @@ WSR_EXPORT(conv2dForward) {
   const float* bias = b ? b->f32() : nullptr;
   if (d.is_cuda()) {
     expect_cuda_indexable(s, {{"x", &x}, {"w", &w}, {"y", &y}});
-    WSR_ON_CUDA(d, cuda::conv2d_forward(s, x.f32(), w.f32(), bias, y.f32()));
+    WSR_ON_CUDA(d, with_workspace(d, cuda::conv2d_forward_workspace(s), [&](float* ws) {
+                  cuda::conv2d_forward(s, x.f32(), w.f32(), bias, y.f32(), ws);
+                }));
   } else {
     cpu::conv2d_forward(s, x.f32(), w.f32(), bias, y.f32());
   }
@@ -108,7 +110,9 @@ WSR_EXPORT(conv2dBackwardInput) {
   const Device d = dx.device();
   if (d.is_cuda()) {
     expect_cuda_indexable(s, {{"dy", &dy}, {"w", &w}, {"dx", &dx}});
-    WSR_ON_CUDA(d, cuda::conv2d_backward_input(s, dy.f32(), w.f32(), dx.f32()));
+    WSR_ON_CUDA(d, with_workspace(d, cuda::conv2d_backward_input_workspace(s), [&](float* ws) {
+                  cuda::conv2d_backward_input(s, dy.f32(), w.f32(), dx.f32(), ws);
+                }));
   } else {
     cpu::conv2d_backward_input(s, dy.f32(), w.f32(), dx.f32());
   }

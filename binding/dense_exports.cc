@@ -3,6 +3,7 @@
 #include "args.h"
 #include "cpu/dense.h"
 #include "registry.h"
+#include "workspace.h"
 #ifdef WSR_WITH_CUDA
 #include "cuda/dense.h"
 #endif
@@ -46,7 +47,9 @@ WSR_EXPORT(denseForward) {
   const float* bias = b ? b->f32() : nullptr;
   const Device d = x.device();
   if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::dense_forward(s, x.f32(), w.f32(), bias, y.f32()));
+    WSR_ON_CUDA(d, with_workspace(d, cuda::dense_forward_workspace(s), [&](float* ws) {
+                  cuda::dense_forward(s, x.f32(), w.f32(), bias, y.f32(), ws);
+                }));
   else
     cpu::dense_forward(s, x.f32(), w.f32(), bias, y.f32());
   return info.Env().Undefined();
@@ -88,7 +91,9 @@ WSR_EXPORT(denseBackward) {
   float* db_ptr = db ? db->f32() : nullptr;
   const Device d = x.device();
   if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::dense_backward(s, x.f32(), w.f32(), dy.f32(), dx_ptr, dw.f32(), db_ptr));
+    WSR_ON_CUDA(d, with_workspace(d, cuda::dense_backward_workspace(s), [&](float* ws) {
+                  cuda::dense_backward(s, x.f32(), w.f32(), dy.f32(), dx_ptr, dw.f32(), db_ptr, ws);
+                }));
   else
     cpu::dense_backward(s, x.f32(), w.f32(), dy.f32(), dx_ptr, dw.f32(), db_ptr);
   return info.Env().Undefined();

@@ -62,7 +62,9 @@ WSR_EXPORT(local2dForward) {
   const Device d = x.device();
   const float* bias = b ? b->f32() : nullptr;
   if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::local2d_forward(s, x.f32(), w.f32(), bias, y.f32()));
+    WSR_ON_CUDA(d, with_workspace(d, cuda::local2d_forward_workspace(s), [&](float* ws) {
+                  cuda::local2d_forward(s, x.f32(), w.f32(), bias, y.f32(), ws);
+                }));
   else
     cpu::local2d_forward(s, x.f32(), w.f32(), bias, y.f32());
   return info.Env().Undefined();
@@ -90,9 +92,9 @@ WSR_EXPORT(local2dBackwardInput) {
   expect_distinct(dx, "dx", w, "w");
   const Device d = dx.device();
   if (d.is_cuda()) {
-    // Patch gradients of every position, gathered into dx by the second kernel.
-    const WorkspaceLease workspace(d, static_cast<size_t>(cuda::local2d_backward_input_workspace(s)) * sizeof(float));
-    WSR_ON_CUDA(d, cuda::local2d_backward_input(s, dy.f32(), w.f32(), dx.f32(), workspace.as<float>()));
+    WSR_ON_CUDA(d, with_workspace(d, cuda::local2d_backward_input_workspace(s), [&](float* ws) {
+                  cuda::local2d_backward_input(s, dy.f32(), w.f32(), dx.f32(), ws);
+                }));
   } else {
     cpu::local2d_backward_input(s, dy.f32(), w.f32(), dx.f32());
   }
@@ -130,7 +132,9 @@ WSR_EXPORT(local2dBackwardWeight) {
   const Device d = x.device();
   float* bias_grad = db ? db->f32() : nullptr;
   if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::local2d_backward_weight(s, x.f32(), dy.f32(), dw.f32(), bias_grad));
+    WSR_ON_CUDA(d, with_workspace(d, cuda::local2d_backward_weight_workspace(s), [&](float* ws) {
+                  cuda::local2d_backward_weight(s, x.f32(), dy.f32(), dw.f32(), bias_grad, ws);
+                }));
   else
     cpu::local2d_backward_weight(s, x.f32(), dy.f32(), dw.f32(), bias_grad);
   return info.Env().Undefined();

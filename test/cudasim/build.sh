@@ -48,7 +48,6 @@ mkdir -p "$OUT/gen" "$OUT/obj" "$OUT/bin"
 
 # 1. The kernel files with their launches rewritten (serial, fast), and the list of objects.
 [[ " $VARIANTS " == *" small "* ]] && small_prelude
-gen_headers
 objects=() links=()
 declare -A listed
 add() { for o; do [[ -n ${listed[$o]:-} ]] || { listed[$o]=1; objects+=("$o"); }; done; }

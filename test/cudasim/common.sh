@@ -8,7 +8,7 @@ JOBS=${CUDASIM_JOBS:-${WSR_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}}
 CXX=${CUDASIM_CXX:-g++}
 # Each family: checks/check_<family>.cc against cuda/<family>.cu (and the engine files it uses, see
 # kernel_files). Listed longest run first, so parallel runs finish together.
-ALL_FAMILIES="distance elementwise dense activation_loss data optim augment"
+ALL_FAMILIES="conv local distance elementwise dense activation_loss data optim augment"
 # Leak checking is off: not what this tests (the fiber pool lives as long as the process), and
 # LeakSanitizer does not run under the ptrace restrictions of some containers.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
@@ -36,27 +36,18 @@ preflight() {
 # The kernel files a family's checker simulates.
 kernel_files() {
   case $1 in
-    dense) echo dense gemm ;;
+    conv | local) echo "$1" implicit_gemm window_layout ;;
+    dense) echo dense implicit_gemm ;;
     *) echo "$1" ;;
   esac
 }
 
-# Headers of cuda/ with kernel launches in them (the engine's), launch-rewritten like the .cu files into
-# $GEN_INCLUDE/cuda/, which every simulated object includes ahead of cuda/ (-iquote).
-GEN_INCLUDE=$OUT/gen/include
-gen_headers() {
-  mkdir -p "$GEN_INCLUDE/cuda"
-  local h
-  for h in "$ROOT"/cuda/*.cuh; do
-    python3 "$SIM_DIR/gen.py" "$h" "$GEN_INCLUDE/cuda/$(basename "$h")" "cuda/$(basename "$h")" 2>/dev/null
-  done
-}
 
 # Objects the checker of family $1 links besides its own: the CPU twin and the runtime stub.
 twin_objs() {
   case $1 in
     augment) echo stub_dev.o cpu_augment.o cpu_parallel.o ;;  # augment.cu is built with -Dwsr=wsr_dev
-    dense) echo stub.o cpu_dense.o cpu_gemm.o cpu_parallel.o ;;
+    conv | local | dense) echo stub.o "cpu_$1.o" cpu_gemm.o cpu_parallel.o ;;
     *) echo stub.o "cpu_$1.o" cpu_parallel.o ;;
   esac
 }
@@ -79,7 +70,9 @@ small_prelude() {
 }
 small_grid() {  # in.cu out.cu
   sed -e 's/constexpr int64_t \(kMax[A-Za-z]*\) = [^;]*;/constexpr int64_t \1 = 3;/' "$1" >"$2"
-  if grep -nE '65535|INT_MAX|1 << 1[0-9]|1 << 2[0-9]' "$2" | grep -vE '^[0-9]+: *//' >&2; then
+  # A literal cap in a grid's size: 65535, INT_MAX or 1 << n next to min/clamp/dim3/<<< (not in a comment).
+  if grep -nE '(65535|INT_MAX|1 << [12][0-9]).*(min|clamp|dim3|<<<)|(min|clamp|dim3|<<<).*(65535|INT_MAX|1 << [12][0-9])' "$2" |
+     grep -vE '^[0-9]+: *//' >&2; then
     die "$1 caps a grid by itself (above): use cuda/prelude.cuh's caps, or a constexpr int64_t kMax... that small_grid lowers"
   fi
 }
@@ -90,7 +83,6 @@ compile_kernel() {  # file variant in.cc out.o [include-override]
   local extra=()
   [[ -n ${5:-} ]] && extra+=(-iquote "$5")
   [[ $2 == small ]] && extra+=(-iquote "$SMALL_INCLUDE")
-  extra+=(-iquote "$GEN_INCLUDE")
   [[ $1 == augment ]] && extra+=(-D__CUDA_ARCH__=900 -Dwsr=wsr_dev -include "$SIM_DIR/checks/augment_api.h")
   # "fma": g++ forms FMAs only with -fexpensive-optimizations on top of -ffp-contract=fast.
   [[ $2 == fma ]] && extra+=(-mfma -ffp-contract=fast -fexpensive-optimizations)

@@ -31,7 +31,7 @@ mutant() {  # id family[@file] variant perl-expression description
     missed=$((missed + 1))
     return
   fi
-  mkdir -p "$M/$id.inc/cuda"  # a header's launches are rewritten too (gen_headers)
+  mkdir -p "$M/$id.inc/cuda"
   if [[ $file == *.cu ]]; then out=$M/$id.cc; else out=$M/$id.inc/cuda/$file; fi
   python3 "$SIM_DIR/gen.py" "$M/$id.planted" "$out" "cuda/$file" 2>/dev/null
   for f in $(kernel_files "$fam"); do
@@ -90,7 +90,27 @@ mutant DA1 data full 's/if \(k == 0\) y\[i\]/if (e == 0) y[i]/' "gather: only el
 mutant DA2 data full 's/const bool valid = j >= 0 && j < s.samples;/const bool valid = j >= 0 \&\& j <= s.samples;/' "gather: index == samples accepted"
 mutant DA3 data full 's/i < s.count; i \+= grid_step\(\)/i <= s.count; i += grid_step()/' "gather_labels: one thread too many"
 mutant DE1 dense full 's/o < out; o \+= grid_step\(\)/o <= out; o += grid_step()/' "column_sums: one column too many"
-mutant DE2 dense full 's/y\[e\] \+= b\[e % out\];/y[e] += b[e \/ out % out];/' "add_bias: wrong bias index"
-mutant DE3 dense full 's/if \(b\) \{\n    add_bias/if (false) {\n    add_bias/' "dense_forward: bias never added"
+mutant DE2 dense@implicit_gemm.cu full 's/v \+= bias\[m \* c.bias_sm \+ n \* c.bias_sn\];/v += bias[n * c.bias_sm + m * c.bias_sn];/' "engine: bias indexed along the wrong axis"
+mutant DE3 dense full 's/p.g.c.bias = b;/p.g.c.bias = nullptr;/' "dense_forward: bias never added"
+mutant IG1 conv@implicit_gemm.cu full 's/(    \}\n)    __syncthreads\(\);  \/\/ the buffer just read/$1    \/\/ the buffer just read/' "engine: no barrier between a stage's reads and the next stage's stores"
+mutant IG2 local@implicit_gemm.cu full 's/(    lb.store\(bs\[0\], vb\);\n  \}\n)  __syncthreads\(\);\n/$1/' "engine: no barrier after the first stage's stores"
+mutant IG3 conv@implicit_gemm.cuh full 's/o.x0 = -s.pad_left;/o.x0 = 1 - s.pad_left;/' "engine: window bounds off by one column (padding)"
+mutant IG4 local@implicit_gemm.cu full 's/return static_cast<unsigned>\(v\) < static_cast<unsigned>\(size\);/return static_cast<unsigned>(v) <= static_cast<unsigned>(size);/' "engine: window bounds include the row past the edge (padding)"
+mutant IG5 conv@implicit_gemm.cu full 's/const bool in_slice = cur.i < r_end/const bool in_slice = cur.i <= r_end/' "engine: one reduction step past the slice (bound)"
+mutant IG6 dense@implicit_gemm.cu full 's/v\[l\] = c.i < r_end && in_window/v[l] = c.i <= r_end \&\& in_window/' "engine: free-major loads one step past the slice (bound)"
+mutant IG7 conv@implicit_gemm.cu full 's/if \(m >= g.m\) continue;/if (m > g.m) continue;/' "engine: stores one row past the matrix (bound)"
+mutant IG8 local@implicit_gemm.cu full 's/const int begin = min\(r, split \* per\);/const int begin = min(r, split * per + 1);/' "engine: split slices skip their first step"
+mutant IG9 dense@implicit_gemm.cu full 's/for \(int s = 0; s < splits; \+\+s\) sum/for (int s = 1; s < splits; ++s) sum/' "engine: split sum drops the first slice"
+mutant IG10 conv@implicit_gemm.cu full 's/    c.d1 -= a.r1;\n    c.off \+= s.carry1;/    c.d1 -= a.r1;/' "engine: reduction cursor loses the outer carry"
+mutant IG11 conv@implicit_gemm.cu small 's/tn < tiles_n; tn \+= gridDim.x\)/tn < tiles_n; tn += gridDim.x + 1)/' "engine: tile loop skips column tiles past the grid"
+mutant IG12 local@implicit_gemm.cu full 's/place\(op.free, min\(f0 \+ t % T::kSize, f_count - 1\)\)/place(op.free, min(f0 + t % T::kSize, f_count))/' "engine: free-major loads read one index past the matrix (bound)"
+mutant CV1 conv full 's/g.b.h = s.oh;/g.b.h = s.oh + 1;/' "conv dgrad phases: taps below the output read (padding)"
+mutant CV2 conv full 's/  g.c.bias_sm = 1;/  g.c.bias_sn = 1;/' "conv forward: bias indexed by pixel instead of channel (bound)"
+mutant CV3 conv full 's/(      if \(static_cast<int>\(threadIdx.x\) < half\) sums\[threadIdx.x\] \+= sums\[threadIdx.x \+ half\];\n)      __syncthreads\(\);/$1/' "conv bias_grad: no barrier between tree levels"
+mutant LO1 local full 's/return \{int64_t\{s.stride_h\} \* s.w, s.stride_w, s.stride_h, s.stride_w\};/return {int64_t{s.stride_h} * s.w, s.stride_w, s.stride_w, s.stride_h};/' "local: windows move by the other axis' stride (padding)"
+mutant LO2 local full 's/for \(int img = 0; img < s.n; \+\+img\) sum/for (int img = 1; img < s.n; ++img) sum/' "local bias_grad: skips the first image"
+mutant WL1 local small 's/(dst\[c \* rows \+ r\] = tile\[threadIdx.x\]\[i\];\n      \}\n)      __syncthreads\(\);/$1/' "transpose: no barrier before the tile is refilled"
+mutant WL2 conv full 's/\(py - s.kh\) \/ s.stride_h \+ 1, oy_hi/(py - s.kh) \/ s.stride_h, oy_hi/' "sum_patch_gradients: one position too many above the pixel (bound)"
+mutant WL3 local full 's/if \(r < rows && c < cols\) dst/if (r < rows \&\& c <= cols) dst/' "transpose: writes one column past the matrix (bound)"
 echo "mutants: $caught detected, $missed not detected"
 ((missed == 0))
