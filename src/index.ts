@@ -44,7 +44,7 @@ export { fill, scale, axpy, sum, sumSquares, sumInto, sumSquaresInto } from './o
 export { gatherBatch } from './ops/data';
 export type { GatherBatchOptions, Batch } from './ops/data';
 export { SGD, Adam, sgdUpdate, adamUpdate } from './ops/optim';
-export type { SGDOptions, AdamOptions, SGDState, AdamState, SGDHyperparameters, AdamHyperparameters } from './ops/optim';
+export type { SGDOptions, AdamOptions, SGDState, AdamState, SGDHyperparameters, AdamHyperparameters, Optimizer, OptimizerMeta, OptimizerStateArray } from './ops/optim';
 export {
   localDistances,
   localDistancesTensor,
@@ -58,10 +58,12 @@ export * as augment from './ops/augment';
 /** Run reports: metrics CSV/JSONL, SVG/PNG figures, summary tables. */
 export * from './report';
 export { writeFileAtomic, writeJsonAtomic } from './util/atomic';
-/** CIFAR-10: reading, validation, download, leak-free splits and a synthetic stand-in. */
+/** Datasets (CIFAR-10, MNIST): reading, validation, download, leak-free splits, a synthetic stand-in, the dataset table. */
 export * from './data';
 /** Models: layers, the paper's networks, Glorot initialisation, CNN → locally connected conversion. */
 export * from './nn';
 /** Training: the two-phase protocol, epochs, evaluation, checkpoints and run folders. */
 export * from './train';
+export { readSafetensors, readSafetensorsHeader, writeSafetensors, SafetensorsError, exportWeights } from './weights';
+export type { NamedTensor, SafetensorsContents, ExportOptions, ExportResult } from './weights';
 export { main } from './cli';

@@ -20,7 +20,7 @@ import {
   resolveDataDir,
   writeSynthetic,
 } from '../src/data';
-import { makeArchive, md5, removeTmpDirs, snapshot, tmpDir } from './helpers/data';
+import { makeArchive, md5, rejection, removeTmpDirs, snapshot, tmpDir } from './helpers/data';
 
 const PER_FILE = 30;
 
@@ -172,15 +172,6 @@ function expectMonotonic(calls: [number, number | null][], total: number): void 
   expect(calls.length).toBeGreaterThan(0);
   for (let i = 1; i < calls.length; i++) expect(calls[i][0]).toBeGreaterThanOrEqual(calls[i - 1][0]);
   expect(calls[calls.length - 1]).toEqual([total, total]);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the download to fail');
 }
 
 describe('downloadCifar', () => {
@@ -394,6 +385,20 @@ describe('the data folder', () => {
 
   test('the official URL and checksum are the defaults', () => {
     expect(CIFAR_URL).toBe('https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz');
+  });
+
+  test('progressPrinter draws a bar redrawn in place on a terminal and ends it with a newline', () => {
+    let text = '';
+    const print = progressPrinter({ isTTY: true, columns: 100, write: (s: string) => (text += s) }, 'dl');
+    const total = 100 * 2 ** 20;
+    print(0, total);
+    print(total / 2, total); // within 200 ms of the last draw: skipped
+    print(total, total);
+    print(total, total); // finished: nothing more
+    const frames = text.split('\x1b[1G').slice(1);
+    expect(frames).toHaveLength(2);
+    expect(frames[0]).toMatch(/^dl \[> +\] 0\.0 \/ 100\.0 MiB \(0%\)\x1b\[0K$/);
+    expect(frames[1]).toMatch(/^dl \[=+>\] 100\.0 \/ 100\.0 MiB \(100%\)\x1b\[0K\x1b8\n$/);
   });
 
   test('progressPrinter draws lines on a non-terminal stream and finishes at 100%', () => {

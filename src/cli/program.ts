@@ -7,6 +7,7 @@ import { packageRoot } from '../native';
 import { addDevicesCommand } from './devices';
 import { addDownloadCommand } from './download';
 import { addExperimentCommand } from './experiment';
+import { addExportCommand } from './export';
 import { CliIO, CommandResult } from './io';
 import { addReportCommand } from './report';
 import { addTrainCommand } from './train';
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIO, result: CommandResult, argv: string[]): 
   addExperimentCommand(program, io, result, argv);
   addDownloadCommand(program, io);
   addReportCommand(program, io);
+  addExportCommand(program, io);
   addDevicesCommand(program, io);
   registerBenchCommand(program, io);
   return program;
