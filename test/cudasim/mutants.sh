@@ -3,7 +3,8 @@
 # synchronisation bug at a time in a copy of a kernel file, rebuilds that family's checker with it
 # and expects the checker to fail (mismatch, simulator abort, or sanitizer). The edits are regexes
 # on today's sources: one that no longer applies is reported, and counts as not detected.
-# Usage: test/cudasim/mutants.sh   (about 2.5 min; builds the full and small checkers first if needed)
+# Usage: test/cudasim/mutants.sh [ID...]   (all, or only the mutants named; builds the full and small
+# checkers first if needed. All 48, one at a time: about 13 minutes of CPU)
 # Exit status non-zero when a mutant is not detected. Work files: build/cudasim/mutants/.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -18,7 +19,9 @@ caught=0 missed=0
 
 # family[@file]: the checker to run and the file to plant the bug in (default cuda/<family>.cu). A header
 # (file.cuh) is planted in a copy that every kernel file of the family then includes instead.
+ONLY=" $* "
 mutant() {  # id family[@file] variant perl-expression description
+  [[ $ONLY == "  " || $ONLY == *" $1 "* ]] || return 0
   local id=$1 fam=${2%@*} v=$3 expr=$4 desc=$5 objs=() rc how base f file out
   file=$fam.cu
   [[ $2 == *@* ]] && file=${2#*@}
@@ -104,13 +107,13 @@ mutant IG9 dense@implicit_gemm.cu full 's/for \(int s = 0; s < splits; \+\+s\) s
 mutant IG10 conv@implicit_gemm.cu full 's/    c.d1 -= a.r1;\n    c.off \+= s.carry1;/    c.d1 -= a.r1;/' "engine: reduction cursor loses the outer carry"
 mutant IG11 conv@implicit_gemm.cu small 's/tn < tiles_n; tn \+= gridDim.x\)/tn < tiles_n; tn += gridDim.x + 1)/' "engine: tile loop skips column tiles past the grid"
 mutant IG12 local@implicit_gemm.cu full 's/place\(op.free, min\(f0 \+ t % T::kSize, f_count - 1\)\)/place(op.free, min(f0 + t % T::kSize, f_count))/' "engine: free-major loads read one index past the matrix (bound)"
-mutant CV1 conv full 's/g.b.h = s.oh;/g.b.h = s.oh + 1;/' "conv dgrad phases: taps below the output read (padding)"
+mutant CV1 conv@implicit_gemm.cuh full 's/g.b.h = s.oh;/g.b.h = s.oh + 1;/' "conv dgrad phases: taps below the output read (padding)"
 mutant CV2 conv full 's/  g.c.bias_sm = 1;/  g.c.bias_sn = 1;/' "conv forward: bias indexed by pixel instead of channel (bound)"
 mutant CV3 conv full 's/(      if \(static_cast<int>\(threadIdx.x\) < half\) sums\[threadIdx.x\] \+= sums\[threadIdx.x \+ half\];\n)      __syncthreads\(\);/$1/' "conv bias_grad: no barrier between tree levels"
 mutant LO1 local full 's/return \{int64_t\{s.stride_h\} \* s.w, s.stride_w, s.stride_h, s.stride_w\};/return {int64_t{s.stride_h} * s.w, s.stride_w, s.stride_w, s.stride_h};/' "local: windows move by the other axis' stride (padding)"
 mutant LO2 local full 's/for \(int img = 0; img < s.n; \+\+img\) sum/for (int img = 1; img < s.n; ++img) sum/' "local bias_grad: skips the first image"
-mutant WL1 local small 's/(dst\[c \* rows \+ r\] = tile\[threadIdx.x\]\[i\];\n      \}\n)      __syncthreads\(\);/$1/' "transpose: no barrier before the tile is refilled"
-mutant WL2 conv full 's/\(py - s.kh\) \/ s.stride_h \+ 1, oy_hi/(py - s.kh) \/ s.stride_h, oy_hi/' "sum_patch_gradients: one position too many above the pixel (bound)"
-mutant WL3 local full 's/if \(r < rows && c < cols\) dst/if (r < rows \&\& c <= cols) dst/' "transpose: writes one column past the matrix (bound)"
+mutant WL1 local@window_layout.cu small 's/(dst\[c \* rows \+ r\] = tile\[threadIdx.x\]\[i\];\n      \}\n)      __syncthreads\(\);/$1/' "transpose: no barrier before the tile is refilled"
+mutant WL2 conv@window_layout.cu full 's/\(py - s.kh\) \/ s.stride_h \+ 1, oy_hi/(py - s.kh) \/ s.stride_h, oy_hi/' "sum_patch_gradients: one position too many above the pixel (bound)"
+mutant WL3 local@window_layout.cu full 's/if \(r < rows && c < cols\) dst/if (r < rows \&\& c <= cols) dst/' "transpose: writes one column past the matrix (bound)"
 echo "mutants: $caught detected, $missed not detected"
 ((missed == 0))
