@@ -42,13 +42,9 @@ Batch forward_problem(const WindowGeometry& s, const float* x, const float* w, c
   g.m = s.k;
   g.n = s.n * positions(s);
   g.r = patch(s);
-  g.a.base = w;  // w[k, r]
-  g.a.free = strided(patch(s));
-  g.a.red = strided(1);
+  g.a = igemm::matrix(w, strided(patch(s)), strided(1));  // w[k, r]
   g.b = igemm::windows_of(s, x, igemm::pixel_axis(s), igemm::tap_axis(s));
-  g.c.base = y;
-  g.c.sm = positions(s);
-  g.c.n = dy_pixels(s);
+  g.c = igemm::rows(y, positions(s), dy_pixels(s));
   g.c.bias = b;
   g.c.bias_sm = 1;
   igemm::make_steps(g);
@@ -61,13 +57,9 @@ Batch weight_grad_problem(const WindowGeometry& s, const float* x, const float* 
   g.m = s.k;
   g.n = patch(s);
   g.r = s.n * positions(s);
-  g.a.base = dy;  // dy[img, k, p]: m = k, r = (img, p)
-  g.a.free = strided(positions(s));
-  g.a.red = dy_pixels(s);
+  g.a = igemm::matrix(dy, strided(positions(s)), dy_pixels(s));  // dy[img, k, p]: m = k, r = (img, p)
   g.b = igemm::windows_of(s, x, igemm::tap_axis(s), igemm::pixel_axis(s));
-  g.c.base = dw;
-  g.c.sm = patch(s);
-  g.c.n = strided(1);
+  g.c = igemm::rows(dw, patch(s));
   igemm::make_steps(g);
   return p;
 }
@@ -101,15 +93,9 @@ Batch patch_grad_problem(const WindowGeometry& s, const float* dy, const float* 
   g.m = s.n * positions(s);
   g.n = patch(s);
   g.r = s.k;
-  g.a.base = dy;
-  g.a.free = dy_pixels(s);
-  g.a.red = strided(positions(s));
-  g.b.base = w;  // w[k, r]: n = r, reduction k
-  g.b.free = strided(1);
-  g.b.red = strided(patch(s));
-  g.c.base = dpatch;
-  g.c.sm = patch(s);
-  g.c.n = strided(1);
+  g.a = igemm::matrix(dy, dy_pixels(s), strided(positions(s)));
+  g.b = igemm::matrix(w, strided(1), strided(patch(s)));  // w[k, r]: n = r, reduction k
+  g.c = igemm::rows(dpatch, patch(s));
   igemm::make_steps(g);
   return p;
 }

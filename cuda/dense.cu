@@ -23,19 +23,13 @@ Batch product(int64_t m, int64_t n, int64_t r, float* c) {
   g.m = to_int(m);
   g.n = to_int(n);
   g.r = to_int(r);
-  g.c.base = c;
-  g.c.sm = g.n;
-  g.c.n = strided(1);
+  g.c = igemm::rows(c, g.n);
   return p;
 }
 
 // A or B as a row-major matrix: offset = free·free_stride + r·red_stride.
 igemm::Operand matrix(const float* base, int64_t free_stride, int64_t red_stride) {
-  igemm::Operand o;
-  o.base = base;
-  o.free = strided(to_int(free_stride));
-  o.red = strided(to_int(red_stride));
-  return o;
+  return igemm::matrix(base, strided(to_int(free_stride)), strided(to_int(red_stride)));
 }
 
 // y [n, out] = x [n, in] · w [out, in]ᵀ (+ b): both operands contiguous along the reduction.

@@ -79,6 +79,23 @@ struct Gemm {
   Output c;
 };
 
+// A plain operand: element (f, r) at base[offset_free(f) + offset_red(r)], no window.
+__host__ __device__ inline Operand matrix(const float* base, const Axis& free, const Axis& red) {
+  Operand o;
+  o.base = base;
+  o.free = free;
+  o.red = red;
+  return o;
+}
+// C[m, n] at base[m·sm + offset(n)] (row-major with row stride sm, by default).
+__host__ __device__ inline Output rows(float* base, int sm, const Axis& n = strided(1)) {
+  Output c;
+  c.base = base;
+  c.sm = sm;
+  c.n = n;
+  return c;
+}
+
 constexpr int kStep = 8;   // reduction steps per shared-memory stage
 constexpr int kSide = 16;  // threads per side of the 16 × 16 thread grid
 

@@ -46,13 +46,9 @@ Batch forward_problem(const WindowGeometry& s, const float* x, const float* w, c
   g.r = patch(s);
   g.a = igemm::windows_of(s, x, strided(s.c * s.h * s.w), igemm::tap_axis(s));
   p.a = windows_moving(s);
-  g.b.base = w;  // w_p[k, r]
-  g.b.free = strided(patch(s));
-  g.b.red = strided(1);
+  g.b = igemm::matrix(w, strided(patch(s)), strided(1));  // w_p[k, r]
   p.b = blocks_of(s, s.conv_weight_size());
-  g.c.base = yT;
-  g.c.sm = s.k;
-  g.c.n = strided(1);
+  g.c = igemm::rows(yT, s.k);
   p.c = blocks_of(s, nk(s));
   g.c.bias = b;  // b_p[k]
   g.c.bias_sn = 1;
@@ -68,17 +64,11 @@ Batch patch_grad_problem(const WindowGeometry& s, const float* dyT, const float*
   g.m = s.n;
   g.n = patch(s);
   g.r = s.k;
-  g.a.base = dyT;
-  g.a.free = strided(s.k);
-  g.a.red = strided(1);
+  g.a = igemm::matrix(dyT, strided(s.k), strided(1));
   p.a = blocks_of(s, nk(s));
-  g.b.base = w;
-  g.b.free = strided(1);
-  g.b.red = strided(patch(s));
+  g.b = igemm::matrix(w, strided(1), strided(patch(s)));
   p.b = blocks_of(s, s.conv_weight_size());
-  g.c.base = dpatch;
-  g.c.sm = patch(s);
-  g.c.n = strided(1);
+  g.c = igemm::rows(dpatch, patch(s));
   p.c = blocks_of(s, int64_t{s.n} * patch(s));
   igemm::make_steps(g);
   return p;
@@ -91,15 +81,11 @@ Batch weight_grad_problem(const WindowGeometry& s, const float* x, const float* 
   g.m = s.k;
   g.n = patch(s);
   g.r = s.n;
-  g.a.base = dyT;
-  g.a.free = strided(1);
-  g.a.red = strided(s.k);
+  g.a = igemm::matrix(dyT, strided(1), strided(s.k));
   p.a = blocks_of(s, nk(s));
   g.b = igemm::windows_of(s, x, igemm::tap_axis(s), strided(s.c * s.h * s.w));
   p.b = windows_moving(s);
-  g.c.base = dw;
-  g.c.sm = patch(s);
-  g.c.n = strided(1);
+  g.c = igemm::rows(dw, patch(s));
   p.c = blocks_of(s, s.conv_weight_size());
   igemm::make_steps(g);
   return p;
