@@ -281,3 +281,9 @@ export function describeTakeOver(t: TakeOver): string {
   if (t.reason === 'expired') return `took over the lock of process ${t.pid} on host ${t.host}, whose lease expired`;
   return 'took over an unreadable lock file';
 }
+
+/** Who holds the lock of `runDir` now, and whether it is stale (null reason: its holder may be alive); null when unlocked. */
+export function lockHolder(runDir: string): { record: LockRecord | null; stale: TakeOver['reason'] | null; mtimeMs: number } | null {
+  const held = inspect(path.join(runDir, LOCK_FILE));
+  return held && { record: held.record, stale: staleness(held.record, held.mtimeMs), mtimeMs: held.mtimeMs };
+}
