@@ -6,7 +6,7 @@ import { aggregateSummary } from '../sweep/aggregateMarkdown';
 import { writeAggregate } from '../sweep/aggregateWrite';
 import { openSweep, pointStatus, readSweepFile } from '../sweep/folder';
 import { cliCommand, pointArgs, shellLine } from '../sweep/launch';
-import { runLocal } from '../sweep/local';
+import { runLocal, slotResources } from '../sweep/local';
 import { expandPoints, flagForms } from '../sweep/points';
 import { slurmSweep } from '../sweep/slurm';
 import { FlagValue, SWEEP_OWNED_FLAGS, SpecError, SweepSpec, mergeSpecs, parseGridFlag, parseSeeds, readSpecFile, typedValue } from '../sweep/spec';
@@ -104,10 +104,12 @@ export function addSweepCommand(program: Command, io: CliIO, result: CommandResu
     const forms = flagForms(trainCommand.options);
     const spec = resolveSpec(file, flags, train);
     await checkPoints(flags.out, spec, forms);
-    const { file: sweep, added } = openSweep(flags.out, spec, flags.extend ?? false);
+    const slurm = (flags.executor ?? 'local') === 'slurm';
+    // A local dry run writes nothing; a Slurm one writes what the tasks will read.
+    const { file: sweep, added } = openSweep(flags.out, spec, flags.extend ?? false, slurm || !flags.dryRun);
     const extended = added.length > 0 && added.length < sweep.points.length ? ` (${added.length} new)` : '';
     io.stderr.write(`sweep ${flags.out}: ${sweep.points.length} point(s)${extended}\n`);
-    if ((flags.executor ?? 'local') === 'slurm') {
+    if (slurm) {
       const s = slurmSweep(flags.out, sweep, { ...flags, dryRun: flags.dryRun ?? false });
       if (s.tasks.length === 0) io.stdout.write(`every point has finished; aggregate with: wsr-native aggregate ${flags.out}\n`);
       else if (s.arrayJob === null) io.stdout.write(`wrote ${s.arrayScript} (${s.tasks.length} task(s)) and ${s.aggregateScript}; submit with:\n  sbatch ${s.arrayScript}\n`);
@@ -116,10 +118,12 @@ export function addSweepCommand(program: Command, io: CliIO, result: CommandResu
     }
     if (flags.dryRun) {
       const { node, cli } = cliCommand();
-      for (const point of sweep.points) {
+      const jobs = flags.jobs ?? 1;
+      sweep.points.forEach((point, i) => {
         const status = pointStatus(flags.out, point);
-        io.stdout.write(status === 'finished' ? `# ${point.name}: finished\n` : `${shellLine([node, cli, ...pointArgs(flags.out, spec, point, status, forms)])}\n`);
-      }
+        const args = status === 'finished' ? [] : pointArgs(flags.out, spec, point, status, forms, slotResources(i % jobs, jobs));
+        io.stdout.write(status === 'finished' ? `# ${point.name}: finished\n` : `${shellLine([node, cli, ...args])}\n`);
+      });
       return;
     }
     const run = await runLocal(flags.out, sweep, forms, { jobs: flags.jobs ?? 1, stderr: io.stderr });

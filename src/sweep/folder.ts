@@ -44,9 +44,10 @@ export function readSweepFile(dir: string): SweepFile | null {
   return value;
 }
 
-/** Writes sweep.json for `spec` atomically. */
-export function writeSweepFile(dir: string, spec: SweepSpec, created = new Date().toISOString()): SweepFile {
+/** Writes sweep.json for `spec` atomically (or, with write false, only makes its content). */
+export function writeSweepFile(dir: string, spec: SweepSpec, created = new Date().toISOString(), write = true): SweepFile {
   const file: SweepFile = { format: 'wsr-native-sweep', version: 1, created, spec, points: expandPoints(spec) };
+  if (!write) return file;
   fs.mkdirSync(dir, { recursive: true });
   writeJsonAtomic(sweepFilePath(dir), file);
   return file;
@@ -70,11 +71,13 @@ export function specDifference(before: SweepSpec, now: SweepSpec): string {
  * The sweep file to run `spec` in `dir`: a new one; the existing one when the spec is the same;
  * with `extend`, the new spec when it only adds grid values or seeds (every existing point stays
  * what it was). Any other change is refused: the existing points would no longer match their spec.
+ * With `write` false (a dry run) nothing is written.
  */
-export function openSweep(dir: string, spec: SweepSpec, extend: boolean): { file: SweepFile; added: SweepPoint[] } {
+export function openSweep(dir: string, spec: SweepSpec, extend: boolean, write = true): { file: SweepFile; added: SweepPoint[] } {
+  if (fs.existsSync(path.join(dir, 'config.json'))) throw new SpecError(`${dir} is a run folder, not a sweep folder: choose another --out`);
   const existing = readSweepFile(dir);
   if (!existing) {
-    const file = writeSweepFile(dir, spec);
+    const file = writeSweepFile(dir, spec, undefined, write);
     return { file, added: file.points };
   }
   const diff = specDifference(existing.spec, spec);
@@ -89,7 +92,7 @@ export function openSweep(dir: string, spec: SweepSpec, extend: boolean): { file
     throw new SpecError(`${dir} holds a sweep of another spec (${diff}). ${hint}.`);
   }
   const before = new Set(existing.points.map((p) => p.name));
-  const file = writeSweepFile(dir, spec, existing.created);
+  const file = writeSweepFile(dir, spec, existing.created, write);
   return { file, added: file.points.filter((p) => !before.has(p.name)) };
 }
 

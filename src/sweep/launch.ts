@@ -24,9 +24,12 @@ export function pointArgs(sweepDir: string, spec: SweepSpec, point: SweepPoint, 
   return args;
 }
 
-/** The command that runs the CLI in a child process: this node, the package's compiled entry point. */
+/**
+ * The command that runs the CLI in a child process: this node, and the package's compiled entry
+ * point (WSR_SWEEP_CLI names another script, such as the tests' boot script of the TypeScript sources).
+ */
 export function cliCommand(): { node: string; cli: string } {
-  return { node: process.execPath, cli: path.join(packageRoot, 'dist', 'cli.js') };
+  return { node: process.execPath, cli: process.env.WSR_SWEEP_CLI || path.join(packageRoot, 'dist', 'cli.js') };
 }
 
 /** A command line for people and scripts, each argument quoted for a POSIX shell where needed. */

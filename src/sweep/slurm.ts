@@ -67,7 +67,7 @@ export function arrayScriptText(sweepDir: string, tasks: readonly number[], opti
     '#!/bin/bash',
     `# wsr-native sweep ${path.resolve(sweepDir)}: array task i trains point i of sweep.json, or resumes it from its`,
     '# last completed epoch after a requeue or preemption (so a preemption loses at most the epoch in progress).',
-    '# Slurm\'s SIGTERM stops the run cleanly after that epoch; its output goes to the point\'s train.log.',
+    '# Slurm\'s SIGTERM stops the run at once, keeping the checkpoint of its last completed epoch; its output goes to the point\'s train.log.',
     ...directives(options, [
       '--job-name=wsr-sweep',
       `--array=${array}`,
