@@ -12,11 +12,16 @@ export const root = path.join(__dirname, '..');
 /** Writes the boot script into `dir` (CHILD_BOOT as a file: absolute require, arguments after the script). */
 export function writeBootScript(dir: string): string {
   const file = path.join(dir, 'wsr-native-boot.js');
-  const code = CHILD_BOOT.replace("require('./src/cli.ts')", `require(${JSON.stringify(path.join(root, 'src', 'cli.ts'))})`).replace(
-    'process.argv.slice(1)',
-    'process.argv.slice(2)',
-  );
-  if (code === CHILD_BOOT) throw new Error('CHILD_BOOT changed: update writeBootScript');
+  const swaps: [string, string][] = [
+    ["require('./src/cli.ts')", `require(${JSON.stringify(path.join(root, 'src', 'cli.ts'))})`],
+    ["require('typescript')", `require(${JSON.stringify(require.resolve('typescript'))})`],
+    ['process.argv.slice(1)', 'process.argv.slice(2)'],
+  ];
+  let code = CHILD_BOOT;
+  for (const [from, to] of swaps) {
+    if (!code.includes(from)) throw new Error(`CHILD_BOOT no longer holds ${from}: update writeBootScript`);
+    code = code.replace(from, to);
+  }
   fs.writeFileSync(file, code);
   return file;
 }

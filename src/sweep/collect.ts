@@ -4,7 +4,7 @@
 import fs from 'fs';
 import { EpochRecord, ModelName, ROBUSTNESS_KEYS, RobustnessKey, readRunRecords, recordsOf, summarize } from '../report';
 import { RunState, readRunState, runPaths } from '../train/runFolder';
-import { pointDir } from './folder';
+import { pointDir, pointLog } from './folder';
 import { SweepPoint } from './points';
 
 /** The distances aggregated for each locally connected layer (the published columns). */
@@ -76,7 +76,10 @@ function distanceValue(layer: EpochRecord['layers'][number], key: DistanceKey): 
 export function collectPoint(sweepDir: string, point: SweepPoint): PointResult {
   const empty: PointResult = { point, status: 'missing', note: 'not started', models: { cnn: null, fcn: null }, distances: [], curves: [] };
   const paths = runPaths(pointDir(sweepDir, point));
-  if (!fs.existsSync(paths.config)) return empty;
+  if (!fs.existsSync(paths.config)) {
+    const log = pointLog(sweepDir, point);
+    return fs.existsSync(log) ? { ...empty, note: `no run started: see ${log}` } : empty;
+  }
   let records: EpochRecord[];
   let state: RunState | null;
   try {

@@ -63,7 +63,7 @@ export async function runLocal(sweepDir: string, sweep: SweepFile, forms: TrainF
     signals++;
     display.message(
       signals === 1
-        ? `${signal}: stopping the running points after their last completed epoch (${signal} again to stop them at once); a re-run resumes them`
+        ? `${signal}: stopping the running points, each keeping its last completed epoch's checkpoint (${signal} again to quit them at once); a re-run resumes them`
         : `${signal}: stopping the running points at once`,
     );
     for (const child of children) if (child.pid) process.kill(child.pid, signal);
