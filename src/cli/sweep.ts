@@ -42,7 +42,8 @@ function addTrainFlags(command: Command, train: Command): Record<string, FlagVal
   const given: Record<string, FlagValue> = {};
   const own = new Set(command.options.map((o) => o.long));
   for (const option of train.options) {
-    const name = option.negate ? option.long!.replace(/^--no-/, '') : option.long!.replace(/^--/, '');
+    if (!option.long) continue;
+    const name = option.negate ? option.long.replace(/^--no-/, '') : option.long.replace(/^--/, '');
     if (SWEEP_OWNED_FLAGS.includes(name) || own.has(option.long)) continue;
     command.addOption(option);
     // Commander passes each occurrence's raw text before its parser: that is what a point gets.

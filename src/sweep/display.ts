@@ -16,6 +16,7 @@ export class PoolDisplay {
   private lastDraw = 0;
   private done = 0;
   private failed = 0;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly out: ProgressStream,
@@ -42,6 +43,11 @@ export class PoolDisplay {
   started(slot: number, name: string, how: string): void {
     this.running.set(slot, { name, text: how, started: Date.now() });
     this.message(`start ${name}: ${how}`);
+    if (this.tty && !this.timer) {
+      // The elapsed times tick even while the points print nothing (evaluation, conversion).
+      this.timer = setInterval(() => this.draw(true), 1000);
+      this.timer.unref();
+    }
   }
 
   /** A line of the point's output. */
@@ -64,6 +70,8 @@ export class PoolDisplay {
 
   /** Removes the live lines (before the final report). */
   close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     if (this.tty) this.clear();
   }
 

@@ -33,7 +33,7 @@ export interface LocalOutcome {
 }
 
 /** The CPU threads and GPU of pool slot `slot` of `jobs`. */
-export function slotResources(slot: number, jobs: number, cores = os.availableParallelism(), gpus = cudaDeviceCount()): PointResources {
+export function slotResources(slot: number, jobs: number, cores = os.availableParallelism?.() ?? os.cpus().length, gpus = cudaDeviceCount()): PointResources {
   return { threads: Math.max(1, Math.floor(cores / jobs)), device: gpus > 0 ? `cuda:${slot % gpus}` : null };
 }
 
