@@ -26,6 +26,15 @@ async function waitForOtherHost(runDir: string, say: (m: string) => void, pollMs
   }
 }
 
+/** The CPUs Slurm gave this task (--cpus-per-task, else the job's CPUs on this node), or null outside Slurm. */
+function allocatedCpus(): number | null {
+  for (const v of [process.env.SLURM_CPUS_PER_TASK, process.env.SLURM_JOB_CPUS_PER_NODE]) {
+    const n = Number.parseInt(v ?? '', 10); // SLURM_JOB_CPUS_PER_NODE reads like '2' or '2(x3)'
+    if (Number.isInteger(n) && n > 0) return n;
+  }
+  return null;
+}
+
 /** Runs point `index` of the sweep in `sweepDir`; returns train's exit code. */
 export async function runSweepTask(sweepDir: string, index: number, io: CliIO): Promise<number> {
   const sweep = readSweepFile(sweepDir);
@@ -37,8 +46,7 @@ export async function runSweepTask(sweepDir: string, index: number, io: CliIO): 
     io.stdout.write(`point ${index} (${point.name}) finished before: nothing to do\n`);
     return 0;
   }
-  const cpus = Number(process.env.SLURM_CPUS_PER_TASK);
-  const args = pointArgs(sweepDir, sweep.spec, point, status, trainFlagForms(), { threads: Number.isInteger(cpus) && cpus > 0 ? cpus : null });
+  const args = pointArgs(sweepDir, sweep.spec, point, status, trainFlagForms(), { threads: allocatedCpus() });
   const dir = pointDir(sweepDir, point);
   fs.mkdirSync(dir, { recursive: true });
   await waitForOtherHost(dir, (m) => io.stdout.write(`point ${index} (${point.name}): ${m}\n`));
