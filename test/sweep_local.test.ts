@@ -10,11 +10,8 @@ import { AggregateFile } from '../src/sweep/aggregateWrite';
 import { SweepFile } from '../src/sweep/folder';
 import { ChildRun, recordKeys, runBoot, writeBootScript } from './sweep_helpers';
 
-// 256 training and 128 validation images, 2 CNN epochs then 1 of each branch; one thread per child.
-const TINY = [
-  '--dataset', 'synthetic', '--limit', '256', '--validation', '128', '--cnn-epochs', '2', '--fcn-epochs', '1',
-  '--batch-size', '64', '--no-robustness', '--no-png',
-];
+// 256 training and 128 validation images, batches of 64, one CNN epoch then one of each branch; one thread per child.
+const TINY = ['--limit', '256', '--validation', '128', '--batch-size', '64', '--no-robustness', '--no-png', '--cnn-epochs', '1'];
 
 let tmp: string;
 let boot: string;
@@ -30,7 +27,7 @@ const json = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) a
 const state = (run: string): RunState | null => (fs.existsSync(path.join(run, 'checkpoints', 'state.json')) ? json<RunState>(path.join(run, 'checkpoints', 'state.json')) : null);
 
 describe('a local sweep', () => {
-  const args = (lr = '1e-3') => ['sweep', '--out', path.join(tmp, 's'), '--grid', 'noise=0,0.5', '--seeds', '1-2', '--jobs', '2', ...TINY, '--lr', lr];
+  const args = (lr = '1e-3') => ['sweep', '--out', path.join(tmp, 's'), '--grid', 'noise=0,0.5', '--seeds', '1-2', '--jobs', '2', '--dataset', 'synthetic', ...TINY, '--fcn-epochs', '1', '--lr', lr];
   const point = (name: string) => path.join(tmp, 's', name);
   const names = ['noise=0,seed=1', 'noise=0,seed=2', 'noise=0.5,seed=1', 'noise=0.5,seed=2'];
   let interrupted: ChildRun;
@@ -40,7 +37,7 @@ describe('a local sweep', () => {
     // Ctrl-C once the first epoch of a point is on disk.
     let sent = false;
     interrupted = await runBoot(boot, args(), env, (text, proc) => {
-      if (!sent && /\] cnn epoch 1\/2 /.test(text)) {
+      if (!sent && /\] cnn epoch 1\/1 /.test(text)) {
         sent = true;
         proc.kill('SIGINT');
       }
@@ -66,9 +63,9 @@ describe('a local sweep', () => {
     expect(resumed.stderr).toMatch(/^start noise=0,seed=1: resume$/m);
     expect(resumed.stderr).toMatch(/^start noise=0\.5,seed=2: train$/m);
     for (const name of names) {
-      expect(state(point(name))).toMatchObject({ phase: 'done', completedEpoch: 3, conversionEpoch: 2 });
+      expect(state(point(name))).toMatchObject({ phase: 'done', completedEpoch: 2, conversionEpoch: 1 });
       // Every epoch once: the CNN phase, the conversion record, one epoch of each branch.
-      expect(recordKeys(point(name))).toEqual(['1cnn', '2cnn', '2fcn', '3cnn', '3fcn']);
+      expect(recordKeys(point(name))).toEqual(['1cnn', '1fcn', '2cnn', '2fcn']);
     }
     for (const name of names.slice(0, 2)) {
       const config = json<RunConfig>(path.join(point(name), 'config.json'));
@@ -100,10 +97,10 @@ describe('a local sweep', () => {
 describe('a point that fails', () => {
   test('is reported with its log path; the others finish; the sweep exits non-zero', async () => {
     const out = path.join(tmp, 'f');
-    // cifar10 from an empty data folder fails at once; synthetic runs.
+    // cifar10 from an empty data folder fails at once; synthetic runs (its CNN phase only).
     const empty = path.join(tmp, 'no-data');
     fs.mkdirSync(empty);
-    const run = await runBoot(boot, ['sweep', '--out', out, '--grid', 'dataset=cifar10,synthetic', '--seeds', '1', '--jobs', '2', '--data-dir', empty, ...TINY.slice(2)], env);
+    const run = await runBoot(boot, ['sweep', '--out', out, '--grid', 'dataset=cifar10,synthetic', '--seeds', '1', '--jobs', '2', '--data-dir', empty, ...TINY, '--fcn-epochs', '0'], env);
     expect(run.code).toBe(1);
     const log = path.join(out, 'dataset=cifar10,seed=1', 'train.log');
     expect(run.stderr).toMatch(new RegExp(`failed dataset=cifar10,seed=1 after \\d:\\d\\d: exit 1; wsr-native: .*${empty.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*; log: ${log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
