@@ -58,7 +58,7 @@ export * as augment from './ops/augment';
 /** Run reports: metrics CSV/JSONL, SVG/PNG figures, summary tables. */
 export * from './report';
 export { writeFileAtomic, writeJsonAtomic } from './util/atomic';
-/** CIFAR-10: reading, validation, download, leak-free splits and a synthetic stand-in. */
+/** Datasets (CIFAR-10, MNIST): reading, validation, download, leak-free splits, a synthetic stand-in, the dataset table. */
 export * from './data';
 /** Models: layers, the paper's networks, Glorot initialisation, CNN → locally connected conversion. */
 export * from './nn';

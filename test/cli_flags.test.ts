@@ -32,7 +32,7 @@ describe('bad flags', () => {
     [['--seed', '4294967296'], /option '--seed <n>' argument '4294967296' is invalid\. must be between 0 and 4294967295/],
     [['--patience', '0'], /option '--patience <n>' argument '0' is invalid/],
     [['--threads', 'many'], /option '--threads <n>' argument 'many' is invalid/],
-    [['--dataset', 'mnist'], /option '--dataset <name>' argument 'mnist' is invalid\. expected one of cifar10, synthetic/],
+    [['--dataset', 'imagenet'], /option '--dataset <name>' argument 'imagenet' is invalid\. expected one of cifar10, mnist, synthetic/],
     [['--split', 'random'], /option '--split <mode>' argument 'random' is invalid\. expected one of standard, paper/],
     [['--limit', '-5'], /option '--limit <n>' argument '-5' is invalid/],
     [['--validation', 'x'], /option '--validation <n>' argument 'x' is invalid/],

@@ -20,7 +20,7 @@ import {
   resolveDataDir,
   writeSynthetic,
 } from '../src/data';
-import { makeArchive, md5, removeTmpDirs, snapshot, tmpDir } from './helpers/data';
+import { makeArchive, md5, rejection, removeTmpDirs, snapshot, tmpDir } from './helpers/data';
 
 const PER_FILE = 30;
 
@@ -172,15 +172,6 @@ function expectMonotonic(calls: [number, number | null][], total: number): void 
   expect(calls.length).toBeGreaterThan(0);
   for (let i = 1; i < calls.length; i++) expect(calls[i][0]).toBeGreaterThanOrEqual(calls[i - 1][0]);
   expect(calls[calls.length - 1]).toEqual([total, total]);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the download to fail');
 }
 
 describe('downloadCifar', () => {

@@ -258,6 +258,7 @@ describe('prepareData', () => {
     expect(p.description).toContain(`data: ${path.join(dataDir, 'cifar-10-batches-bin')}`);
     await expect(prepareData({ dataDir: path.join(dataDir, 'empty') })).rejects.toThrow(DatasetError);
     await expect(prepareData({ dataDir: path.join(dataDir, 'empty') })).rejects.toThrow('npx wsr-native download');
-    await expect(prepareData({ dataset: 'mnist' as never })).rejects.toThrow(RangeError);
+    await expect(prepareData({ dataset: 'imagenet' as never })).rejects.toThrow(RangeError);
+    await expect(prepareData({ dataset: 'mnist', dataDir: path.join(dataDir, 'empty') })).rejects.toThrow('npx wsr-native download --dataset mnist');
   });
 });

@@ -1,10 +1,10 @@
 // `wsr-native experiment N`: the published experiments' epochs, noise and patience; flags override.
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultRunDir } from '../train/runFolder';
-import { EXPERIMENT_IDS, EXPERIMENT_PRESETS, ExperimentPreset, TrainSettings } from '../train/settings';
+import { EXPERIMENT_IDS, EXPERIMENT_PRESETS, ExperimentPreset, TrainSettings, presetSettings } from '../train/settings';
 import { CliIO, CommandResult } from './io';
 import { runTrainCommand } from './runTrain';
-import { TrainFlags, addTrainOptions, settingsFromFlags } from './trainOptions';
+import { FLAG_SETTINGS, TrainFlags, addTrainOptions, settingsFromFlags } from './trainOptions';
 
 function experimentId(value: string): 0 | 1 | 2 | 3 {
   const id = Number(value);
@@ -14,20 +14,14 @@ function experimentId(value: string): 0 | 1 | 2 | 3 {
   return id as 0 | 1 | 2 | 3;
 }
 
-const PRESET_FLAGS = [
-  ['noise', '--noise'],
-  ['cnnEpochs', '--cnn-epochs'],
-  ['cnnContinueEpochs', '--cnn-continue-epochs'],
-  ['fcnEpochs', '--fcn-epochs'],
-  ['patience', '--patience'],
-] as const;
-
 /** " (overridden: --cnn-epochs 20, ...)" for the preset values the flags changed, else "". */
 function overridesNote(preset: ExperimentPreset, settings: TrainSettings): string {
-  const changed = PRESET_FLAGS.filter(([key]) => {
-    const presetValue = key === 'cnnContinueEpochs' ? (preset.cnnContinueEpochs ?? settings.fcnEpochs) : preset[key];
-    return settings[key] !== presetValue;
-  }).map(([key, flag]) => `${flag} ${settings[key]}`);
+  // In the preset's own order; its null cnnContinueEpochs means "as --fcn-epochs": compare with what that became.
+  const values: Partial<TrainSettings> = { cnnContinueEpochs: settings.fcnEpochs, ...presetSettings(preset) };
+  const keys = Object.keys(preset).filter((k): k is keyof TrainSettings => k in values);
+  const changed = keys
+    .filter((key) => settings[key] !== values[key])
+    .map((key) => `${FLAG_SETTINGS.find((f) => f.key === key)!.flag} ${settings[key]}`);
   return changed.length > 0 ? ` (overridden: ${changed.join(', ')})` : '';
 }
 

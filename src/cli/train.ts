@@ -1,6 +1,7 @@
 // `wsr-native train`: the paper's two phases with the given settings, or --resume RUN.
 import { Command } from 'commander';
 import { defaultRunDir, readConfig, runPaths } from '../train/runFolder';
+import { savedSettings } from '../train/settings';
 import { CliIO, CommandResult } from './io';
 import { pathValue } from './parse';
 import { resumeSettings } from './resume';
@@ -20,7 +21,7 @@ export function addTrainCommand(program: Command, io: CliIO, result: CommandResu
     const given = (key: keyof TrainFlags): boolean => cmd.getOptionValueSource(key) === 'cli';
     if (flags.resume !== undefined) {
       const runDir = flags.resume;
-      const saved = readConfig(runPaths(runDir)).settings;
+      const saved = savedSettings(readConfig(runPaths(runDir)).settings);
       const settings = resumeSettings(runDir, saved, flags, given);
       result.exitCode = await runTrainCommand(io, {
         settings, runDir, resume: true, argv, png: flags.png ?? true, stopAfterEpochs: flags.stopAfterEpochs ?? null,

@@ -7,8 +7,12 @@
 // [count]: the shape that goes to the device as one uint8 tensor.
 import fs from 'fs';
 import path from 'path';
+import { DatasetError, ImageDataset, ImageFile, LabelledImages, sniffFormat } from './images';
 import { readTar, TarEntry, TarFormatError } from './tar';
 import { checkOptions } from '../util/options';
+
+export { DatasetError } from './images';
+export type { DatasetErrorCode, LabelledImages } from './images';
 
 /** Side of a CIFAR-10 image in pixels. */
 export const CIFAR_SIDE = 32;
@@ -46,66 +50,10 @@ export const CIFAR_FOLDER = 'cifar-10-batches-bin';
 /** File name of the official release archive. */
 export const CIFAR_ARCHIVE = 'cifar-10-binary.tar.gz';
 
-/** What went wrong, for callers that react to the kind of problem rather than the message. */
-export type DatasetErrorCode =
-  | 'EMPTY'
-  | 'TRUNCATED'
-  | 'OVERSIZED'
-  | 'BAD_LABEL'
-  | 'NOT_CIFAR'
-  | 'MISSING'
-  | 'BAD_META'
-  | 'BAD_ARCHIVE'
-  | 'NOT_FOUND';
-
-/**
- * A dataset file that is missing, unreadable or not valid CIFAR-10. The message starts with the
- * file (a path, or `archive (member cifar-10-batches-bin/…)`) and says what is wrong.
- */
-export class DatasetError extends Error {
-  /** The file or archive member at fault, or null when the problem is not one file's. */
-  readonly file: string | null;
-  /** The kind of problem. */
-  readonly code: DatasetErrorCode;
-  /** The message without the file name in front. */
-  readonly problem: string;
-
-  constructor(code: DatasetErrorCode, file: string | null, problem: string) {
-    super(file ? `${file}: ${problem}` : problem);
-    this.name = 'DatasetError';
-    this.code = code;
-    this.file = file;
-    this.problem = problem;
-  }
-}
-
-/** Images with their labels: images [count·3072] uint8, CHW per image; labels [count] in 0…9. */
-export interface LabelledImages {
-  /** Every image's 3,072 bytes, one after another (R plane, G plane, B plane; rows top to bottom). */
-  images: Uint8Array;
-  /** One label 0–9 per image. */
-  labels: Uint8Array;
-  /** Number of images. */
-  count: number;
-}
-
 /** The contents of one binary file. */
-export interface CifarFile extends LabelledImages {
-  /** The file's name, e.g. 'data_batch_1.bin'. */
-  name: string;
-}
-
-/** A CIFAR-10 dataset as read from a folder, an archive or the synthetic generator. */
-export interface CifarDataset {
-  /** Where it came from: a folder, an archive path, or 'synthetic(seed=…)'. */
-  source: string;
-  /** The ten class names in label order (from batches.meta.txt, else the official names). */
-  classNames: string[];
-  /** The training files in order (data_batch_1.bin … data_batch_5.bin). */
-  train: CifarFile[];
-  /** The official test file, or null when test_batch.bin is absent. */
-  test: CifarFile | null;
-}
+export type CifarFile = ImageFile;
+/** A CIFAR-10 dataset as read from a folder, an archive or the synthetic generator (imageShape absent: 3×32×32). */
+export type CifarDataset = ImageDataset;
 
 /** Options of the readers. */
 export interface ReadOptions {
@@ -120,24 +68,6 @@ export interface ReadOptions {
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
-
-/** A guess at what a file that is not CIFAR-10 is, from its first bytes. */
-function sniff(bytes: Uint8Array): string {
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    return ' (it looks like a gzip file: pass the .tar.gz archive itself, or unpack it first)';
-  }
-  if (bytes.length >= 263 && Buffer.from(bytes.subarray(257, 262)).toString('latin1') === 'ustar') {
-    return ' (it looks like a tar archive: unpack it first)';
-  }
-  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] >= 1 && bytes[1] <= 5) {
-    return " (it looks like a Python pickle, i.e. the 'python version' of CIFAR-10: wsr-native reads the binary version)";
-  }
-  const head = Buffer.from(bytes.subarray(0, 256)).toString('latin1').trimStart().toLowerCase();
-  if (head.startsWith('<!doctype') || head.startsWith('<html') || head.startsWith('<?xml')) {
-    return ' (it looks like an HTML or XML page, e.g. an error page saved in place of the data)';
-  }
-  return '';
-}
 
 /** Records expected in `size` bytes, or an error describing why the size is wrong. */
 function checkSize(size: number, file: string, recordsPerFile: number | null): void {
@@ -183,7 +113,7 @@ function checkLooksLikeCifar(bytes: Uint8Array, file: string): void {
     throw new DatasetError(
       'NOT_CIFAR',
       file,
-      `not a CIFAR-10 file: ${fmt(bad)} of the first ${fmt(probe)} record(s) start with a byte outside 0–9 where the label belongs${sniff(bytes)}`,
+      `not a CIFAR-10 file: ${fmt(bad)} of the first ${fmt(probe)} record(s) start with a byte outside 0–9 where the label belongs${sniffFormat(bytes)}`,
     );
   }
 }
@@ -509,14 +439,14 @@ export function checkLabelled(data: LabelledImages, what: string): void {
   if (bad >= 0) throw new RangeError(`${what}: label ${data.labels[bad]} at index ${bad} is outside 0–9`);
 }
 
-/** Joins several image sets into one (images and labels concatenated in order). */
-export function concatLabelled(parts: readonly LabelledImages[]): LabelledImages {
+/** Joins several image sets into one (images and labels concatenated in order); `bytes` per image (default 3,072). */
+export function concatLabelled(parts: readonly LabelledImages[], bytes = CIFAR_IMAGE_BYTES): LabelledImages {
   const count = parts.reduce((n, p) => n + p.count, 0);
-  const images = new Uint8Array(count * CIFAR_IMAGE_BYTES);
+  const images = new Uint8Array(count * bytes);
   const labels = new Uint8Array(count);
   let at = 0;
   for (const p of parts) {
-    images.set(p.images.subarray(0, p.count * CIFAR_IMAGE_BYTES), at * CIFAR_IMAGE_BYTES);
+    images.set(p.images.subarray(0, p.count * bytes), at * bytes);
     labels.set(p.labels.subarray(0, p.count), at);
     at += p.count;
   }

@@ -1,10 +1,8 @@
 // Downloads the official CIFAR-10 binary release into the data folder: resumable (a .part file
 // and HTTP Range requests), verified (MD5), and unpacked atomically (into a temporary folder,
 // validated, then renamed into place), so a failed or corrupt download leaves the folder as it was.
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import fs from 'fs';
-import http from 'http';
-import https from 'https';
 import path from 'path';
 import {
   CIFAR_ARCHIVE,
@@ -18,6 +16,16 @@ import {
   missingMembers,
   scanCifarArchive,
 } from './cifar';
+import {
+  DownloadError,
+  TransferOptions,
+  checkDownloadUrl,
+  checkRetries,
+  fetchToPart,
+  md5File,
+  removeCreatedFolders,
+  writableFolder,
+} from './fetch';
 import { resolveDataDir } from './locate';
 import { checkOptions } from '../util/options';
 
@@ -26,29 +34,11 @@ export const CIFAR_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.g
 /** MD5 of the official cifar-10-binary.tar.gz, as published on the CIFAR-10 page. */
 export const CIFAR_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
 
-/** What went wrong with a download. */
-export type DownloadErrorCode = 'HTTP' | 'INTERRUPTED' | 'TIMEOUT' | 'NETWORK' | 'REDIRECTS' | 'CHECKSUM' | 'BAD_URL';
-
-/** A download that failed; `retryable` ones keep the .part file, and running again resumes. */
-export class DownloadError extends Error {
-  /** The kind of failure. */
-  readonly code: DownloadErrorCode;
-  /** The URL being fetched. */
-  readonly url: string;
-  /** Whether trying again may help (network trouble), as opposed to a definite refusal. */
-  readonly retryable: boolean;
-
-  constructor(code: DownloadErrorCode, url: string, message: string, retryable = false) {
-    super(message);
-    this.name = 'DownloadError';
-    this.code = code;
-    this.url = url;
-    this.retryable = retryable;
-  }
-}
+export { DownloadError, md5File } from './fetch';
+export type { DownloadErrorCode } from './fetch';
 
 /** Options of {@link downloadCifar}. */
-export interface DownloadOptions extends Pick<ReadOptions, 'recordsPerFile'> {
+export interface DownloadOptions extends Pick<ReadOptions, 'recordsPerFile'>, TransferOptions {
   /** The data folder (default {@link resolveDataDir}(): $WSR_DATA_DIR, $XDG_CACHE_HOME/wsr-native or ~/.cache/wsr-native). */
   dataDir?: string | null;
   /** Archive URL, http: or https: (default {@link CIFAR_URL}). */
@@ -65,14 +55,6 @@ export interface DownloadOptions extends Pick<ReadOptions, 'recordsPerFile'> {
   force?: boolean;
   /** Keep cifar-10-binary.tar.gz in the data folder after unpacking it (default false). */
   keepArchive?: boolean;
-  /** Further attempts, each resuming where the last stopped, after a network failure (default 3). */
-  retries?: number;
-  /** Wait before each further attempt, in ms (default 2000). */
-  retryDelayMs?: number;
-  /** Give up on a connection idle this long, in ms (default 60,000). */
-  timeoutMs?: number;
-  /** Redirects to follow (default 5). */
-  maxRedirects?: number;
 }
 
 /** What {@link downloadCifar} did. */
@@ -91,13 +73,6 @@ export interface DownloadResult {
   archive: string | null;
 }
 
-/** The MD5 of a file, hex. */
-export async function md5File(file: string): Promise<string> {
-  const hash = createHash('md5');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** Whether `dir` holds every file of the official layout with plausible sizes (no reading). */
 function isComplete(dir: string, recordsPerFile: number | null): boolean {
   const expected = recordsPerFile === null ? null : recordsPerFile * CIFAR_RECORD_BYTES;
@@ -109,137 +84,6 @@ function isComplete(dir: string, recordsPerFile: number | null): boolean {
       return false;
     }
   });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Fetch {
-  url: string;
-  part: string;
-  timeoutMs: number;
-  maxRedirects: number;
-  report: (received: number, total: number | null) => void;
-  fetched: number;
-}
-
-/** Set when a connection was closed for being idle too long (the error then seen is a reset). */
-interface Idle {
-  timedOut: boolean;
-  timeoutMs: number;
-}
-
-function request(url: URL, headers: Record<string, string>, idle: Idle): Promise<http.IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const get = url.protocol === 'https:' ? https.get : http.get;
-    const req = get(url, { headers }, resolve);
-    req.setTimeout(idle.timeoutMs, () => {
-      idle.timedOut = true;
-      req.destroy();
-    });
-    req.on('error', reject);
-  });
-}
-
-function networkError(error: unknown, url: string, received: number, total: number | null, idle: Idle): DownloadError {
-  if (error instanceof DownloadError) return error;
-  const e = error as NodeJS.ErrnoException;
-  const at = total !== null ? ` after ${received.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} bytes` : '';
-  if (idle.timedOut) return new DownloadError('TIMEOUT', url, `${url}: no data for ${idle.timeoutMs / 1000} s${at}`, true);
-  return new DownloadError('NETWORK', url, `${url}: ${e.code ?? e.message}${at}`, true);
-}
-
-/** One attempt: continues the .part file (Range) or restarts it; resolves when the body is complete. */
-async function fetchOnce(f: Fetch): Promise<{ total: number; resumedFrom: number }> {
-  let offset = fs.existsSync(f.part) ? fs.statSync(f.part).size : 0;
-  const resumedFrom = offset;
-  let url = new URL(f.url);
-  let res: http.IncomingMessage;
-  const idle: Idle = { timedOut: false, timeoutMs: f.timeoutMs };
-  for (let redirects = 0; ; redirects++) {
-    const headers: Record<string, string> = { 'User-Agent': 'wsr-native', 'Accept-Encoding': 'identity' };
-    if (offset > 0) headers.Range = `bytes=${offset}-`;
-    try {
-      res = await request(url, headers, idle);
-    } catch (error) {
-      throw networkError(error, url.href, offset, null, idle);
-    }
-    const status = res.statusCode ?? 0;
-    if (status >= 300 && status < 400 && res.headers.location) {
-      res.resume();
-      if (redirects >= f.maxRedirects) {
-        throw new DownloadError('REDIRECTS', f.url, `${f.url}: more than ${f.maxRedirects} redirects`);
-      }
-      url = new URL(res.headers.location, url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new DownloadError('BAD_URL', f.url, `${f.url}: redirected to an unsupported URL ${url.href}`);
-      }
-      continue;
-    }
-    break;
-  }
-  const status = res.statusCode ?? 0;
-  let total: number | null = null;
-  let start = 0;
-  if (status === 416 && offset > 0) {
-    // The .part file already reaches (or passes) the end: complete when its size is the total.
-    res.resume();
-    const m = /\/(\d+)\s*$/.exec(String(res.headers['content-range'] ?? ''));
-    if (m && Number(m[1]) === offset) {
-      f.report(offset, offset);
-      return { total: offset, resumedFrom };
-    }
-    fs.truncateSync(f.part, 0);
-    throw new DownloadError('INTERRUPTED', url.href, `${url.href}: the partial download did not match the server's file; restarting`, true);
-  } else if (status === 206) {
-    const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(res.headers['content-range'] ?? '').trim());
-    if (!m || Number(m[1]) !== offset) {
-      res.resume();
-      fs.truncateSync(f.part, 0);
-      throw new DownloadError('INTERRUPTED', url.href, `${url.href}: unusable partial response (Content-Range ${res.headers['content-range']}); restarting`, true);
-    }
-    start = offset;
-    total = m[3] === '*' ? null : Number(m[3]);
-  } else if (status === 200) {
-    start = 0; // a fresh download, or a server that ignores Range: start the file again
-    const length = res.headers['content-length'];
-    total = length !== undefined && /^\d+$/.test(length) ? Number(length) : null;
-  } else {
-    res.resume();
-    const retryable = status >= 500 || status === 408 || status === 429;
-    throw new DownloadError('HTTP', url.href, `${url.href}: HTTP ${status} ${res.statusMessage ?? ''}`.trim(), retryable);
-  }
-
-  const handle = await fs.promises.open(f.part, start === 0 ? 'w' : 'r+');
-  let position = start;
-  try {
-    f.report(position, total);
-    for await (const chunk of res) {
-      const buf = chunk as Buffer;
-      let written = 0;
-      while (written < buf.length) {
-        const { bytesWritten } = await handle.write(buf, written, buf.length - written, position);
-        written += bytesWritten;
-        position += bytesWritten;
-      }
-      f.fetched += buf.length;
-      f.report(position, total);
-    }
-  } catch (error) {
-    throw networkError(error, url.href, position, total, idle);
-  } finally {
-    await handle.close();
-  }
-  if (total === null) f.report(position, position); // the size is known now that the transfer is over
-  if (total !== null && position !== total) {
-    const verb = position < total ? 'stopped' : 'overran';
-    throw new DownloadError(
-      'INTERRUPTED',
-      url.href,
-      `${url.href}: the transfer ${verb} at ${position.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} bytes`,
-      position < total,
-    );
-  }
-  return { total: position, resumedFrom };
 }
 
 /** Unpacks the archive's binary files into a temporary folder, validates them, then renames it to `target`. */
@@ -288,42 +132,19 @@ export async function downloadCifar(options: DownloadOptions = {}): Promise<Down
   const url = options.url ?? CIFAR_URL;
   const md5 = (options.md5 ?? CIFAR_MD5).toLowerCase();
   const recordsPerFile = options.recordsPerFile === undefined ? CIFAR_RECORDS_PER_FILE : options.recordsPerFile;
-  const retries = options.retries ?? 3;
   const target = path.join(dataDir, CIFAR_FOLDER);
   const archive = path.join(dataDir, CIFAR_ARCHIVE);
   const part = `${archive}.part`;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
-  } catch {
-    throw new DownloadError('BAD_URL', url, `bad download URL ${JSON.stringify(url)}: expected an http: or https: URL`);
-  }
+  checkDownloadUrl(url);
   if (!/^[0-9a-f]{32}$/.test(md5)) throw new RangeError(`md5 must be 32 hex digits, got ${JSON.stringify(options.md5)}`);
-  if (!Number.isInteger(retries) || retries < 0) throw new RangeError(`retries must be a non-negative integer, got ${retries}`);
+  checkRetries(options.retries);
 
   if (!options.force && isComplete(target, recordsPerFile)) {
     return { dir: target, dataDir, downloaded: false, bytesFetched: 0, resumedFrom: 0, archive: null };
   }
-  const created = fs.mkdirSync(dataDir, { recursive: true });
-  try {
-    fs.accessSync(dataDir, fs.constants.W_OK);
-  } catch {
-    throw new Error(`${dataDir}: the data folder is not writable; choose another with --data-dir or WSR_DATA_DIR`);
-  }
-  let lastReported = -1;
-  const fetch: Fetch = {
-    url,
-    part,
-    timeoutMs: options.timeoutMs ?? 60_000,
-    maxRedirects: options.maxRedirects ?? 5,
-    fetched: 0,
-    report: (received, total) => {
-      if (received < lastReported) return; // a restart: stay quiet until the new transfer catches up
-      lastReported = received;
-      options.onProgress?.(received, total);
-    },
-  };
+  const created = writableFolder(dataDir);
   let resumedFrom = 0;
+  let bytesFetched = 0;
   try {
     // A finished archive from an earlier run (keepArchive, or a crash before unpacking) is reused when it checks out.
     let haveArchive = false;
@@ -332,26 +153,10 @@ export async function downloadCifar(options: DownloadOptions = {}): Promise<Down
       else fs.unlinkSync(archive);
     }
     if (!haveArchive) {
-      resumedFrom = fs.existsSync(part) ? fs.statSync(part).size : 0;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await fetchOnce(fetch);
-          break;
-        } catch (error) {
-          const e = error as DownloadError;
-          if (!(e instanceof DownloadError) || !e.retryable || attempt >= retries) {
-            if (e instanceof DownloadError && e.retryable) {
-              const kept = fs.existsSync(part) ? fs.statSync(part).size : 0;
-              e.message +=
-                kept > 0
-                  ? `; kept ${kept.toLocaleString('en-US')} bytes in ${part}: run the download again to resume`
-                  : '; run the download again';
-            }
-            throw e;
-          }
-          await sleep(options.retryDelayMs ?? 2000);
-        }
-      }
+      const { retries, retryDelayMs, timeoutMs, maxRedirects, onProgress } = options;
+      const fetched = await fetchToPart({ url, part, retries, retryDelayMs, timeoutMs, maxRedirects, onProgress });
+      resumedFrom = fetched.resumedFrom;
+      bytesFetched = fetched.bytesFetched;
       const actual = await md5File(part);
       if (actual !== md5) {
         fs.unlinkSync(part);
@@ -375,21 +180,12 @@ export async function downloadCifar(options: DownloadOptions = {}): Promise<Down
       dir: target,
       dataDir,
       downloaded: true,
-      bytesFetched: fetch.fetched,
+      bytesFetched,
       resumedFrom,
       archive: options.keepArchive ? archive : null,
     };
   } catch (error) {
-    // Remove folders this call created, if nothing was left in them.
-    if (created) {
-      for (let dir = dataDir; dir.length >= created.length; dir = path.dirname(dir)) {
-        try {
-          fs.rmdirSync(dir);
-        } catch {
-          break;
-        }
-      }
-    }
+    removeCreatedFolders(dataDir, created);
     if (error instanceof DatasetError) {
       throw new DatasetError(
         error.code,

@@ -1,19 +1,20 @@
-// One call from command-line options to ready splits: the dataset (real CIFAR-10 from the data
-// folder, or the synthetic one), then the seeded, checked splits.
-import { CifarDataset, ReadOptions } from './cifar';
+// One call from command-line options to ready splits: the dataset (CIFAR-10 or MNIST from the
+// data folder, or the synthetic one), then the seeded, checked splits.
+import { ReadOptions } from './cifar';
+import { DATASET_NAMES, DatasetName, datasetInfo } from './datasets';
+import { ImageDataset } from './images';
 import { loadCifar } from './locate';
 import { DataSplits, SPLIT_OPTION_KEYS, SplitOptions, makeSplits } from './splits';
 import { SyntheticOptions, generateSynthetic } from './synthetic';
 import { checkOptions } from '../util/options';
 
-/** Which dataset {@link prepareData} uses: the CLI's --dataset. */
-export type DatasetName = 'cifar10' | 'synthetic';
+export type { DatasetName } from './datasets';
 
 /** Options of {@link prepareData}: the CLI's --dataset, --data-dir, --split, --seed, --limit and friends. */
 export interface PrepareOptions extends SplitOptions, Pick<ReadOptions, 'recordsPerFile'> {
-  /** 'cifar10' (default: read from the data folder) or 'synthetic' (generated in memory). */
+  /** 'cifar10' (default) or 'mnist' (read from the data folder), or 'synthetic' (generated in memory). */
   dataset?: DatasetName;
-  /** The data folder for 'cifar10' (see resolveDataDir). */
+  /** The data folder for 'cifar10' and 'mnist' (see resolveDataDir). */
   dataDir?: string | null;
   /** Sizes and noise of the synthetic dataset; its seed defaults to `seed`. */
   synthetic?: SyntheticOptions;
@@ -27,10 +28,11 @@ export interface PreparedData extends DataSplits {
   classNames: string[];
 }
 
+
 /**
- * Loads the dataset and splits it: `dataset` 'cifar10' reads the data folder (throwing the
- * DatasetError that says how to get the data when it is missing), 'synthetic' generates the
- * synthetic set. Then {@link makeSplits} with the same options. The description's first line
+ * Loads the dataset and splits it: 'cifar10' and 'mnist' read the data folder (throwing the
+ * DatasetError that says how to get the data when it is missing; `recordsPerFile` applies to
+ * CIFAR-10), 'synthetic' generates the synthetic set. Then {@link makeSplits} with the same options. The description's first line
  * names the source.
  */
 export async function prepareData(options: PrepareOptions = {}): Promise<PreparedData> {
@@ -40,13 +42,15 @@ export async function prepareData(options: PrepareOptions = {}): Promise<Prepare
     'prepareData',
   );
   const name = dataset ?? 'cifar10';
-  let data: CifarDataset;
+  let data: ImageDataset;
   if (name === 'synthetic') {
     data = generateSynthetic({ seed: options.seed ?? 0, ...synthetic });
   } else if (name === 'cifar10') {
     data = await loadCifar({ dataDir, recordsPerFile });
+  } else if (DATASET_NAMES.includes(name)) {
+    data = (await datasetInfo(name).read(dataDir ?? null)).dataset;
   } else {
-    throw new RangeError(`dataset must be 'cifar10' or 'synthetic', got ${JSON.stringify(name)}`);
+    throw new RangeError(`dataset must be one of ${DATASET_NAMES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(name)}`);
   }
   const splits = makeSplits(data, splitOptions);
   return {

@@ -1,17 +1,19 @@
-// Train / validation / test splits of CIFAR-10 that are seeded, described in words, and proven
-// leak-free by a content hash (SHA-1) of every image.
+// Train / validation / test splits of a dataset (CIFAR-10, MNIST, …) that are seeded, described in
+// words, and proven leak-free by a content hash (SHA-1) of every image.
 //
 // 'standard': validation is held out at random from the training files, and the test set is the
-// official test_batch.bin; without it (as in a copy that has only the training files) the last
-// training file is held out as the test set instead. 'paper': the paper's pooled 80/20 split of
-// every image, done without the row duplication of the published code (see PROTOCOL.md, "A flaw
-// in the published numbers"); it has no test set.
+// official test file (CIFAR-10's test_batch.bin, MNIST's t10k files); without it (as in a CIFAR-10
+// copy that has only the training files) the last training file is held out as the test set
+// instead. 'paper': the paper's pooled 80/20 split of every image, done without the row
+// duplication of the published code (see PROTOCOL.md, "A flaw in the published numbers"); it has
+// no test set.
 //
 // Exact-duplicate images (CIFAR-10 has a few) are reported; any validation or test image whose
 // content is also in train (and any test image also in validation) is dropped, so that no image
 // is seen in two splits. Near-duplicates (the same picture re-encoded or shifted) are not detected.
 import { createHash } from 'crypto';
-import { CIFAR_IMAGE_BYTES, CifarDataset, CifarFile, LabelledImages } from './cifar';
+import { CIFAR_IMAGE_BYTES } from './cifar';
+import { ImageDataset, ImageFile, LabelledImages, datasetImageShape, imageBytes } from './images';
 import { seededPermutation } from './random';
 import { checkOptions } from '../util/options';
 
@@ -117,27 +119,28 @@ export interface DataSplits {
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 
-/** The SHA-1 of the 3,072 bytes of image `i` of `images`, hex. */
-export function imageHash(images: Uint8Array, i: number): string {
+/** The SHA-1 of image `i` of `images` (images of `bytes` bytes each; default CIFAR-10's 3,072), hex. */
+export function imageHash(images: Uint8Array, i: number, bytes = CIFAR_IMAGE_BYTES): string {
   return createHash('sha1')
-    .update(images.subarray(i * CIFAR_IMAGE_BYTES, (i + 1) * CIFAR_IMAGE_BYTES))
+    .update(images.subarray(i * bytes, (i + 1) * bytes))
     .digest('hex');
 }
 
-/** The SHA-1 (hex) of each image of `images` ([count·3072] bytes). */
-export function imageHashes(images: Uint8Array, count = images.length / CIFAR_IMAGE_BYTES): string[] {
-  if (!Number.isInteger(count) || count * CIFAR_IMAGE_BYTES > images.length) {
-    throw new RangeError(`imageHashes: ${images.length} bytes do not hold ${count} images of ${CIFAR_IMAGE_BYTES} bytes`);
+/** The SHA-1 (hex) of each image of `images` ([count·bytes] bytes; default 3,072 bytes an image). */
+export function imageHashes(images: Uint8Array, count?: number, bytes = CIFAR_IMAGE_BYTES): string[] {
+  const n = count ?? images.length / bytes;
+  if (!Number.isInteger(n) || n * bytes > images.length) {
+    throw new RangeError(`imageHashes: ${images.length} bytes do not hold ${n} images of ${bytes} bytes`);
   }
-  const out = new Array<string>(count);
-  for (let i = 0; i < count; i++) out[i] = imageHash(images, i);
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = imageHash(images, i, bytes);
   return out;
 }
 
 /** The SHA-1 of image `i` as a 20-character binary string: a cheaper Map key than hex. */
-function hashKey(images: Uint8Array, i: number): string {
+function hashKey(images: Uint8Array, i: number, bytes: number): string {
   return createHash('sha1')
-    .update(images.subarray(i * CIFAR_IMAGE_BYTES, (i + 1) * CIFAR_IMAGE_BYTES))
+    .update(images.subarray(i * bytes, (i + 1) * bytes))
     .digest()
     .toString('latin1');
 }
@@ -145,9 +148,13 @@ function hashKey(images: Uint8Array, i: number): string {
 /**
  * Checks, by the SHA-1 of every image, that no image content appears in two of the given parts
  * (duplicates inside one part are allowed). Hashes the images afresh: an independent proof.
+ * @param bytes bytes of one image (default CIFAR-10's 3,072)
  */
-export function checkDisjoint(parts: readonly { name: string; images: Uint8Array; count: number }[]): DisjointCheck {
-  const hashes = parts.map((p) => Array.from({ length: p.count }, (_, i) => hashKey(p.images, i)));
+export function checkDisjoint(
+  parts: readonly { name: string; images: Uint8Array; count: number }[],
+  bytes = CIFAR_IMAGE_BYTES,
+): DisjointCheck {
+  const hashes = parts.map((p) => Array.from({ length: p.count }, (_, i) => hashKey(p.images, i, bytes)));
   const sets = hashes.map((h) => new Set(h));
   const overlaps: DisjointCheck['overlaps'] = [];
   for (let a = 0; a < parts.length; a++) {
@@ -183,7 +190,7 @@ function fileList(names: string[]): string {
 /** The keys of {@link SplitOptions}. */
 export const SPLIT_OPTION_KEYS = ['mode', 'seed', 'validation', 'validationFraction', 'limit'] as const;
 
-export function makeSplits(data: CifarDataset, options: SplitOptions = {}): DataSplits {
+export function makeSplits(data: ImageDataset, options: SplitOptions = {}): DataSplits {
   options = checkOptions(options, SPLIT_OPTION_KEYS, 'makeSplits');
   const mode = options.mode ?? 'standard';
   if (mode !== 'standard' && mode !== 'paper') throw new RangeError(`split mode must be 'standard' or 'paper', got ${JSON.stringify(mode)}`);
@@ -194,7 +201,8 @@ export function makeSplits(data: CifarDataset, options: SplitOptions = {}): Data
   if (data.train.length === 0) throw new RangeError('makeSplits: the dataset has no training files');
 
   // The pool: every image of every file, one after another.
-  const files: CifarFile[] = [...data.train, ...(data.test ? [data.test] : [])];
+  const files: ImageFile[] = [...data.train, ...(data.test ? [data.test] : [])];
+  const bytes = imageBytes(datasetImageShape(data));
   const pool: PoolFile[] = [];
   let total = 0;
   for (const f of files) {
@@ -209,7 +217,7 @@ export function makeSplits(data: CifarDataset, options: SplitOptions = {}): Data
   });
   const labelAt = (i: number): number => files[fileOf[i]].labels[recordOf[i]];
   const hashes = new Array<string>(total);
-  for (let i = 0; i < total; i++) hashes[i] = hashKey(files[fileOf[i]].images, recordOf[i]);
+  for (let i = 0; i < total; i++) hashes[i] = hashKey(files[fileOf[i]].images, recordOf[i], bytes);
 
   // Duplicates within the data.
   const byHash = new Map<string, number[]>();
@@ -312,12 +320,12 @@ export function makeSplits(data: CifarDataset, options: SplitOptions = {}): Data
 
   const gather = (name: SplitPart['name'], indices: number[]): SplitPart => {
     const count = indices.length;
-    const images = new Uint8Array(count * CIFAR_IMAGE_BYTES);
+    const images = new Uint8Array(count * bytes);
     const labels = new Uint8Array(count);
     indices.forEach((i, k) => {
       const f = files[fileOf[i]];
       const r = recordOf[i];
-      images.set(f.images.subarray(r * CIFAR_IMAGE_BYTES, (r + 1) * CIFAR_IMAGE_BYTES), k * CIFAR_IMAGE_BYTES);
+      images.set(f.images.subarray(r * bytes, (r + 1) * bytes), k * bytes);
       labels[k] = f.labels[r];
     });
     return { name, images, labels, count, indices: Int32Array.from(indices) };
@@ -326,7 +334,7 @@ export function makeSplits(data: CifarDataset, options: SplitOptions = {}): Data
   const validationPart = gather('validation', valIdx);
   const test = testIdx ? gather('test', testIdx) : null;
 
-  const disjoint = checkDisjoint([train, validationPart, ...(test ? [test] : [])]);
+  const disjoint = checkDisjoint([train, validationPart, ...(test ? [test] : [])], bytes);
   if (!disjoint.disjoint) {
     // Cannot happen after the leak removal above; a bug if it does.
     throw new Error(`makeSplits: splits are not disjoint: ${JSON.stringify(disjoint.overlaps)}`);

@@ -4,6 +4,8 @@
 // with random brightness, a random illumination gradient and pixel noise. The colours are drawn
 // independently of the class, so the mean colour says next to nothing about the label; the
 // shapes are what a small CNN learns. Deterministic: the same seed and sizes give the same bytes.
+// In the 'mnist' format the same scenes come as MNIST-shaped images: grey (the mean of the three
+// channels), the central 28×28 of each 32×32 picture.
 import fs from 'fs';
 import path from 'path';
 import {
@@ -16,6 +18,7 @@ import {
   CifarFile,
   writeCifarFolder,
 } from './cifar';
+import { MNIST_IMAGE_SHAPE, MNIST_SIDE, writeMnistFolder } from './mnist';
 import { Rng, makeRng, mix32, seed32, seededPermutation } from './random';
 import { checkOptions } from '../util/options';
 
@@ -43,6 +46,8 @@ export interface SyntheticOptions {
   testCount?: number;
   /** Standard deviation of the pixel noise as a fraction of 255 (default 0.08). */
   noise?: number;
+  /** 'cifar10' (default: 3 × 32 × 32) or 'mnist' (1 × 28 × 28, grey). */
+  format?: 'cifar10' | 'mnist';
 }
 
 // Module-level aliases: a global lookup of Math costs ~5x more per call inside jest's vm sandbox.
@@ -145,7 +150,9 @@ function renderImage(label: number, rng: Rng, noise: number, mask: Float32Array,
 }
 
 function resolveOptions(options: SyntheticOptions, op: string): Required<SyntheticOptions> {
-  options = checkOptions(options, ['seed', 'trainPerFile', 'testCount', 'noise'], op);
+  options = checkOptions(options, ['seed', 'trainPerFile', 'testCount', 'noise', 'format'], op);
+  const format = options.format ?? 'cifar10';
+  if (format !== 'cifar10' && format !== 'mnist') throw new RangeError(`format must be 'cifar10' or 'mnist', got ${JSON.stringify(format)}`);
   const seed = options.seed ?? 0;
   seed32(seed);
   const trainPerFile = options.trainPerFile ?? 1000;
@@ -158,7 +165,24 @@ function resolveOptions(options: SyntheticOptions, op: string): Required<Synthet
     throw new RangeError(`testCount must be an integer in 0…100,000, got ${testCount}`);
   }
   if (!(noise >= 0 && noise <= 1)) throw new RangeError(`noise must be in [0, 1], got ${noise}`);
-  return { seed, trainPerFile, testCount, noise };
+  return { seed, trainPerFile, testCount, noise, format };
+}
+
+/** The central 28×28 of each 3×32×32 image, grey (the rounded mean of the channels): MNIST's shape. */
+function toMnistFormat(file: CifarFile): CifarFile {
+  const side = MNIST_SIDE;
+  const margin = (SIDE - side) / 2;
+  const images = new Uint8Array(file.count * side * side);
+  for (let k = 0; k < file.count; k++) {
+    const src = k * CIFAR_IMAGE_BYTES;
+    for (let row = 0; row < side; row++) {
+      for (let col = 0; col < side; col++) {
+        const p = src + (row + margin) * SIDE + col + margin;
+        images[k * side * side + row * side + col] = round((file.images[p] + file.images[p + PLANE] + file.images[p + 2 * PLANE]) / 3);
+      }
+    }
+  }
+  return { ...file, images };
 }
 
 /** Generates one file's worth of images: `count` images, classes balanced (±1), for file number `fileIndex`. */
@@ -182,24 +206,33 @@ function generateFile(name: string, fileIndex: number, count: number, seed: numb
  */
 export function generateSynthetic(options: SyntheticOptions = {}): CifarDataset {
   const o = resolveOptions(options, 'generateSynthetic');
-  const train = CIFAR_TRAIN_FILES.map((name, i) => generateFile(name, i, o.trainPerFile, o.seed, o.noise));
-  const test = o.testCount > 0 ? generateFile(CIFAR_TEST_FILE, CIFAR_TRAIN_FILES.length, o.testCount, o.seed, o.noise) : null;
+  let train = CIFAR_TRAIN_FILES.map((name, i) => generateFile(name, i, o.trainPerFile, o.seed, o.noise));
+  let test = o.testCount > 0 ? generateFile(CIFAR_TEST_FILE, CIFAR_TRAIN_FILES.length, o.testCount, o.seed, o.noise) : null;
+  if (o.format === 'mnist') {
+    train = train.map(toMnistFormat);
+    test = test && toMnistFormat(test);
+  }
   return {
-    source: `synthetic(seed=${o.seed}, trainPerFile=${o.trainPerFile}, testCount=${o.testCount}, noise=${o.noise})`,
+    source:
+      `synthetic(seed=${o.seed}, trainPerFile=${o.trainPerFile}, testCount=${o.testCount}, noise=${o.noise}` +
+      `${o.format === 'mnist' ? ', format=mnist' : ''})`,
     classNames: [...SYNTHETIC_CLASS_NAMES],
+    ...(o.format === 'mnist' ? { imageShape: MNIST_IMAGE_SHAPE } : {}),
     train,
     test,
   };
 }
 
 /**
- * Writes the synthetic dataset into `dir` in the official binary layout (data_batch_1.bin …
+ * Writes the synthetic dataset into `dir`: in the 'mnist' format as the four IDX files (see
+ * writeMnistFolder), else in CIFAR-10's official binary layout (data_batch_1.bin …
  * data_batch_5.bin, test_batch.bin unless testCount is 0, batches.meta.txt). Creates the
  * folder; returns the paths written. Read it back with `recordsPerFile: null` (or the count you
  * chose), since the files are smaller than the official ones.
  */
 export function writeSynthetic(dir: string, options: SyntheticOptions = {}): string[] {
   const dataset = generateSynthetic(options);
+  if (dataset.imageShape) return writeMnistFolder(dir, dataset);
   fs.mkdirSync(dir, { recursive: true });
   if (!dataset.test) fs.rmSync(path.join(dir, CIFAR_TEST_FILE), { force: true });
   return writeCifarFolder(dir, dataset);

@@ -35,9 +35,9 @@ export interface EpochRecord {
   epoch: number;
   model: ModelName;
   phase: PhaseName;
-  /** 'noise' or 'none'. */
+  /** The training augmentation: 'none', one kind ('noise', 'translation', …), or several as 'translation=0.25+noise=0.3'. */
   aug_type: string;
-  /** Augmentation strength (noise sigma, e.g. 0.5). */
+  /** Its level (noise σ, e.g. 0.5; see src/train/augmentations.ts); 0 for none; NaN for several. */
   aug: number;
   /** Published column kept for compatibility; its meaning is undocumented, always written as 0. */
   vcp: number;

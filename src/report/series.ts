@@ -24,7 +24,8 @@ export function augmentationLabel(records: readonly EpochRecord[]): string {
   const first = records[0];
   if (!first || first.aug_type === 'none' || first.aug_type === '') return 'no augmentation';
   if (first.aug_type === 'noise') return `noise σ = ${first.aug}`;
-  return `${first.aug_type} ${first.aug}`;
+  // Several augmentations: aug_type lists them with their levels and aug is NaN.
+  return Number.isNaN(first.aug) ? first.aug_type : `${first.aug_type} ${first.aug}`;
 }
 
 /** A fraction as a percentage, keeping null and NaN. */

@@ -2,11 +2,12 @@
 // progress and the stop request; and the one-epoch step of a model that uses them.
 import type { EpochRecord, ModelName, PhaseName } from '../report';
 import { Tensor } from '../tensor';
+import { AugmentPlan, trainingOrder } from './augmentBatch';
 import { DeviceSplit } from './deviceData';
 import { layerDivergences } from './divergence';
 import { Evaluator } from './evaluate';
 import { MetricsLog } from './metricsLog';
-import { batchesPerEpoch, epochOrder } from './order';
+import { batchesPerEpoch } from './order';
 import { Progress } from './progress';
 import { epochRecord, recordLine } from './records';
 import { RunPaths } from './runFolder';
@@ -41,15 +42,16 @@ export interface RunContext {
   test: Evaluator | null;
   /** The validation images (for the conversion check). */
   validationSplit: DeviceSplit;
-  noiseSeed: number;
+  /** The training augmentations and their seeds. */
+  augment: AugmentPlan;
   progress: Progress;
   metrics: MetricsLog;
   yieldPoint: YieldPoint;
 }
 
-/** The epoch's order on the device (int32 [train count]); the caller disposes it. */
+/** The epoch's order on the device (int32 [train count], swaps chosen); the caller disposes it. */
 export function orderTensor(ctx: RunContext, epoch: number): Tensor {
-  const order = epochOrder(ctx.settings.seed, epoch, ctx.train.count);
+  const order = trainingOrder(ctx.settings.seed, epoch, ctx.train.count, ctx.settings.batchSize, ctx.augment);
   return Tensor.from(order, [order.length], { device: ctx.device, dtype: 'int32' });
 }
 
@@ -82,8 +84,7 @@ export async function runModelEpoch(
     order,
     epoch,
     batchSize: settings.batchSize,
-    noise: settings.noise,
-    noiseSeed: ctx.noiseSeed,
+    augment: ctx.augment,
     yieldPoint: ctx.yieldPoint,
     onBatch: (done, total, loss) => progress.batch(done, total, loss),
   });

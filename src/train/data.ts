@@ -1,21 +1,8 @@
-// The run's data: CIFAR-10 from the data folder (or the synthetic stand-in), split leak-free, with
-// checksums of every file read and of every split, for config.json.
+// The run's data: the settings' dataset (read from the data folder, or generated), split leak-free,
+// with checksums of every file read and of every split, for config.json.
 import { createHash } from 'crypto';
 import fs from 'fs';
-import path from 'path';
-import {
-  CIFAR_META_FILE,
-  CIFAR_TEST_FILE,
-  CIFAR_TRAIN_FILES,
-  CifarDataset,
-  DataSplits,
-  SplitPart,
-  findCifar,
-  generateSynthetic,
-  makeSplits,
-  readCifarArchive,
-  readCifarFolder,
-} from '../data';
+import { DataSplits, ImageDataset, ImageShape, SplitPart, datasetImageShape, datasetInfo, makeSplits } from '../data';
 import { TrainSettings } from './settings';
 
 /** A file the run read, and its SHA-256. */
@@ -38,6 +25,8 @@ export interface DataReport {
   /** The folder or archive read, or 'synthetic(…)'. */
   source: string;
   classNames: string[];
+  /** Per-image shape [C, H, W]. */
+  imageShape: ImageShape;
   /** SHA-256 of each file read (for generated data: of each generated file's bytes). */
   files: DataFileChecksum[];
   split: {
@@ -82,31 +71,20 @@ export function splitChecksum(part: SplitPart | null): SplitChecksum | null {
   return { count: part.count, sha256 };
 }
 
-/** The data files of a CIFAR-10 folder that exist, in reading order. */
-function folderFiles(dir: string): string[] {
-  return [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE, CIFAR_META_FILE].map((n) => path.join(dir, n)).filter((f) => fs.existsSync(f));
-}
-
-async function readDataset(settings: TrainSettings): Promise<{ dataset: CifarDataset; files: DataFileChecksum[] }> {
-  if (settings.dataset === 'synthetic') {
-    const dataset = generateSynthetic({ seed: 0 });
-    const files = [...dataset.train, ...(dataset.test ? [dataset.test] : [])].map((f) => ({
-      file: `${f.name} (generated)`,
-      bytes: f.images.length + f.labels.length,
-      sha256: createHash('sha256').update(f.images).update(f.labels).digest('hex'),
-    }));
-    return { dataset, files };
-  }
-  const location = findCifar(settings.dataDir);
-  if (location.kind === 'archive') {
-    return { dataset: await readCifarArchive(location.path), files: [sha256File(location.path)] };
-  }
-  const dataset = readCifarFolder(location.path);
-  return { dataset, files: folderFiles(location.path).map(sha256File) };
+/** Reads the settings' dataset, with the SHA-256 of each file read (of each generated file's bytes for generated data). */
+async function readDataset(settings: TrainSettings): Promise<{ dataset: ImageDataset; files: DataFileChecksum[] }> {
+  const { dataset, files } = await datasetInfo(settings.dataset).read(settings.dataDir);
+  if (files) return { dataset, files: files.map(sha256File) };
+  const generated = [...dataset.train, ...(dataset.test ? [dataset.test] : [])].map((f) => ({
+    file: `${f.name} (generated)`,
+    bytes: f.images.length + f.labels.length,
+    sha256: createHash('sha256').update(f.images).update(f.labels).digest('hex'),
+  }));
+  return { dataset, files: generated };
 }
 
 /**
- * Reads the run's dataset (throwing, when CIFAR-10 is missing, an error that says how to get it),
+ * Reads the run's dataset (throwing, when its files are missing, an error that says how to get them),
  * checksums what it read, and splits it: standard or paper mode, the run seed, --validation and
  * --limit. The splits are proven disjoint by src/data.
  */
@@ -124,6 +102,7 @@ export async function loadRunData(settings: TrainSettings): Promise<RunData> {
       dataset: settings.dataset,
       source: dataset.source,
       classNames: dataset.classNames,
+      imageShape: datasetImageShape(dataset),
       files,
       split: {
         mode: splits.mode,

@@ -1,16 +1,17 @@
 // A split on the training device: its images as one uint8 tensor, its labels, and reusable batch
 // buffers. Batches are gathered (and scaled to [0, 1]) on the device from an int32 index list.
-import { CIFAR_CHANNELS, CIFAR_SIDE } from '../data';
+import { ImageShape } from '../data';
 import { gatherBatch } from '../ops/data';
 import { Tensor } from '../tensor';
+import { swappedCopies } from './augmentBatch';
 
 /** Device buffers of one batch size: the gathered batch, a second image buffer and the loss gradient. */
 export interface BatchBuffers {
-  /** float32 [n, 3, 32, 32]: the gathered batch. */
+  /** float32 [n, C, H, W]: the gathered batch. */
   x: Tensor<'float32'>;
   /** uint8 [n]: its labels. */
   y: Tensor<'uint8'>;
-  /** float32 [n, 3, 32, 32]: a perturbed copy of x (robustness sets). */
+  /** float32 [n, C, H, W]: a perturbed copy of x (robustness sets, the geometric training augmentations). */
   perturbed: Tensor<'float32'>;
   /** float32 [n, classes]: the gradient of the loss with respect to the logits. */
   dlogits: Tensor<'float32'>;
@@ -18,17 +19,18 @@ export interface BatchBuffers {
 
 /** A labelled image set on a device. */
 export class DeviceSplit {
-  /** uint8 [count, 3, 32, 32]. */
+  /** uint8 [count, C, H, W], or [2·count, C, H, W] with the swapped copies after the images. */
   readonly images: Tensor<'uint8'>;
-  /** uint8 [count]. */
+  /** uint8 [count] (or [2·count]: the copies' labels too). */
   readonly labels: Tensor<'uint8'>;
   /** int32 [count]: 0 … count−1, the order of evaluation passes. */
   readonly identity: Tensor<'int32'>;
   private readonly buffers = new Map<number, BatchBuffers>();
 
   /**
-   * Uploads `count` images (CHW bytes, one after another) and their labels to `device`.
+   * Uploads `count` images (CHW bytes of `imageShape`, one after another) and their labels to `device`.
    * @param name 'train', 'validation' or 'test' (for messages)
+   * @param withSwapped also upload each image with its quarters swapped (rows count … 2·count−1), for the swap augmentation
    */
   constructor(
     readonly name: string,
@@ -37,11 +39,17 @@ export class DeviceSplit {
     readonly count: number,
     readonly device: string,
     private readonly classes: number,
+    readonly imageShape: ImageShape,
+    withSwapped = false,
   ) {
     if (count < 1) throw new RangeError(`the ${name} set is empty`);
-    const shape = [count, CIFAR_CHANNELS, CIFAR_SIDE, CIFAR_SIDE];
-    this.images = Tensor.from(images.subarray(0, count * CIFAR_CHANNELS * CIFAR_SIDE * CIFAR_SIDE), shape, { device, dtype: 'uint8' });
-    this.labels = Tensor.from(labels.subarray(0, count), [count], { device, dtype: 'uint8' });
+    const rows = withSwapped ? 2 * count : count;
+    const bytes = imageShape[0] * imageShape[1] * imageShape[2];
+    const stored = withSwapped ? swappedCopies(images, count, imageShape) : images.subarray(0, count * bytes);
+    const storedLabels = new Uint8Array(rows);
+    for (let at = 0; at < rows; at += count) storedLabels.set(labels.subarray(0, count), at);
+    this.images = Tensor.from(stored, [rows, ...imageShape], { device, dtype: 'uint8' });
+    this.labels = Tensor.from(storedLabels, [rows], { device, dtype: 'uint8' });
     this.identity = Tensor.from(Int32Array.from({ length: count }, (_, i) => i), [count], { device, dtype: 'int32' });
   }
 
@@ -50,11 +58,11 @@ export class DeviceSplit {
     let b = this.buffers.get(n);
     if (!b) {
       const device = this.device;
-      const imageShape = [n, CIFAR_CHANNELS, CIFAR_SIDE, CIFAR_SIDE];
+      const batchShape = [n, ...this.imageShape];
       b = {
-        x: Tensor.empty(imageShape, { device }),
+        x: Tensor.empty(batchShape, { device }),
         y: Tensor.empty([n], { device, dtype: 'uint8' }),
-        perturbed: Tensor.empty(imageShape, { device }),
+        perturbed: Tensor.empty(batchShape, { device }),
         dlogits: Tensor.empty([n, this.classes], { device }),
       };
       this.buffers.set(n, b);

@@ -1,11 +1,11 @@
-// One training epoch: batches gathered on the device in the epoch's order, noise added there,
+// One training epoch: batches gathered on the device in the epoch's order, augmented there,
 // forward, loss, backward, fused optimizer update. Loss and correct count accumulate on the
 // device; the host reads them once, at the end (or when a progress bar asks for a running value).
 import { Sequential } from '../nn/model';
 import { readLossStats, softmaxCrossEntropy } from '../ops/activation';
-import { gaussianNoise } from '../ops/augment';
 import { fill } from '../ops/elementwise';
 import { Tensor } from '../tensor';
+import { AugmentPlan, augmentBatch } from './augmentBatch';
 import { DeviceSplit } from './deviceData';
 import { PassResult } from './evaluate';
 import { Optimizer } from './optimizer';
@@ -16,15 +16,13 @@ import { YieldPoint } from './yieldPoint';
 export interface EpochInputs {
   /** The training images on the device. */
   train: DeviceSplit;
-  /** int32 [train.count]: this epoch's order (the same for both branches). */
+  /** int32 [train.count]: this epoch's order (the same for both branches; see trainingOrder). */
   order: Tensor;
-  /** The epoch number (1-based, over the whole run): selects the noise streams. */
+  /** The epoch number (1-based, over the whole run): selects the augmentations' streams. */
   epoch: number;
   batchSize: number;
-  /** Noise σ added to every batch (0: none). */
-  noise: number;
-  /** 32-bit seed of the training noise. */
-  noiseSeed: number;
+  /** The training augmentations and their seeds. */
+  augment: AugmentPlan;
   yieldPoint: YieldPoint;
   /** Called after each batch with the batches done, their total, and a reader of the running mean loss (one scalar copy). */
   onBatch?: (done: number, total: number, runningLoss: () => number) => void;
@@ -44,7 +42,7 @@ export interface EpochState {
  */
 export async function trainEpoch(state: EpochState, inputs: EpochInputs): Promise<PassResult> {
   const { model, optimizer, stats } = state;
-  const { train, order, epoch, batchSize, noise, noiseSeed, yieldPoint, onBatch } = inputs;
+  const { train, order, epoch, batchSize, augment, yieldPoint, onBatch } = inputs;
   const parameters = model.parameters();
   const values = parameters.map((p) => p.value);
   const grads = parameters.map((p) => p.grad);
@@ -55,8 +53,8 @@ export async function trainEpoch(state: EpochState, inputs: EpochInputs): Promis
     const offset = batch * batchSize;
     const n = Math.min(batchSize, train.count - offset);
     const b = train.gather(order, offset, n);
-    if (noise > 0) gaussianNoise(b.x, noise, noiseSeed, batchStream(epoch, batch, total), b.x);
-    const logits = model.forward(b.x, true);
+    const x = augmentBatch(b, augment, batchStream(epoch, batch, total));
+    const logits = model.forward(x, true);
     softmaxCrossEntropy(logits, b.y, { stats, accumulate: true, dlogits: b.dlogits });
     model.backward(b.dlogits);
     optimizer.step(values, grads);

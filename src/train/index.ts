@@ -10,13 +10,31 @@
 export { runTraining } from './run';
 export type { RunRequest, RunOutcome } from './run';
 export {
+  SETTINGS,
   DEFAULT_SETTINGS,
   EXPERIMENT_PRESETS,
   EXPERIMENT_IDS,
   RESUME_FIXED_KEYS,
+  RESUMABLE_KEYS,
   checkSettings,
+  describeSettings,
+  resolveSettings,
+  defaultSettings,
+  savedSettings,
 } from './settings';
-export type { TrainSettings, ExperimentPreset, OptimizerName, DatasetName, SplitName } from './settings';
+export type { TrainSettings, SettingEntry, ExperimentPreset, OptimizerName, DatasetName, SplitName } from './settings';
+export { SettingValueError } from './settingKinds';
+export type { ValueKind } from './settingKinds';
+export {
+  TRAINING_AUGMENTATIONS,
+  EDGE_NOISE_BORDER,
+  parseAugmentList,
+  describeAugmentations,
+  augmentationColumns,
+} from './augmentations';
+export type { TrainingAugmentation, AugmentationKind, AugmentationKey, AugmentationLevels } from './augmentations';
+export { augmentPlan, augmentBatch, trainingOrder, swapChoices, swappedCopies } from './augmentBatch';
+export type { AugmentPlan } from './augmentBatch';
 export { epochOrder, batchStream, batchesPerEpoch, robustnessStream, derivedSeed } from './order';
 export { loadRunData, splitChecksum } from './data';
 export type { RunData, DataReport, DataFileChecksum, SplitChecksum } from './data';

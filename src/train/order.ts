@@ -8,9 +8,22 @@ const SHUFFLE_DOMAIN = 101;
 const SEED_DOMAIN = 102;
 
 /** What a derived 32-bit seed is for. */
-export type SeedPurpose = 'train-noise' | 'robustness';
+export type SeedPurpose =
+  | 'train-noise'
+  | 'robustness'
+  | 'train-edge-noise'
+  | 'train-translation'
+  | 'train-rotation'
+  | 'train-swap';
 
-const PURPOSE_INDEX: Record<SeedPurpose, number> = { 'train-noise': 1, robustness: 2 };
+const PURPOSE_INDEX: Record<SeedPurpose, number> = {
+  'train-noise': 1,
+  robustness: 2,
+  'train-edge-noise': 3,
+  'train-translation': 4,
+  'train-rotation': 5,
+  'train-swap': 6,
+};
 
 /** A 32-bit seed for one purpose, derived from the run seed (independent across purposes). */
 export function derivedSeed(seed: number, purpose: SeedPurpose): number {

@@ -1,7 +1,7 @@
 // The paper's protocol: the CNN phase, the conversion, and the two branches (the CNN continued and
-// the converted FCN) interleaved epoch by epoch under the same data order and noise.
+// the converted FCN) interleaved epoch by epoch under the same data order and augmentations.
 import { Sequential } from '../nn/model';
-import { networkByName } from '../nn/spec';
+import { datasetInfo } from '../data/datasets';
 import type { EpochRecord } from '../report';
 import { RunContext, orderTensor, runModelEpoch } from './context';
 import { checkConversion, describeConversion } from './conversion';
@@ -32,7 +32,7 @@ export interface CnnPhaseResult {
 
 function newTrainer(ctx: RunContext, name: 'cnn', cleanup: { dispose(): void }[]): ModelTrainer {
   const { settings } = ctx;
-  const model = Sequential.create(networkByName('cifar10', name), { device: ctx.device, seed: settings.seed });
+  const model = Sequential.create(datasetInfo(settings.dataset).network, { device: ctx.device, seed: settings.seed });
   const trainer = new ModelTrainer(name, model, makeOptimizer(settings), settings.patience);
   cleanup.push(trainer);
   return trainer;
@@ -147,7 +147,7 @@ function restoreBranches(ctx: RunContext, state: RunState, cleanup: { dispose():
 
 /**
  * Both branches, interleaved: in epoch e the continued CNN trains, then the FCN, on the same order
- * and noise. A branch that ends (cap or early stop) stops while the other goes on.
+ * and augmented batches. A branch that ends (cap or early stop) stops while the other goes on.
  */
 export async function runBranchPhase(ctx: RunContext, b: BranchState, onEpochDone: EpochDone): Promise<{ stopped: boolean }> {
   const { settings, paths } = ctx;

@@ -1,5 +1,6 @@
 // Epoch records (the rows of metrics.csv / metrics.jsonl) and their one-line summaries.
 import type { EpochRecord, LayerDivergence, ModelName, PhaseName } from '../report';
+import { augmentationColumns } from './augmentations';
 import { EvaluationResult, PassResult } from './evaluate';
 import { TrainSettings } from './settings';
 
@@ -21,8 +22,7 @@ export function epochRecord(settings: TrainSettings, m: EpochMeasurements): Epoc
     epoch: m.epoch,
     model: m.model,
     phase: m.phase,
-    aug_type: settings.noise > 0 ? 'noise' : 'none',
-    aug: settings.noise,
+    ...augmentationColumns(settings),
     vcp: 0,
     loss: m.train.loss,
     val_loss: m.validation.loss,

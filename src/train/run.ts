@@ -3,9 +3,11 @@
 import fs from 'fs';
 import { devices, numThreads, resolveDevice, setNumThreads } from '../device';
 import { packageRoot } from '../native';
+import { datasetInfo } from '../data/datasets';
 import { specParameterCount } from '../nn/plan';
-import { networkByName } from '../nn/spec';
+import { toLocalSpec } from '../nn/spec';
 import { formatSummaryTable, summarize } from '../report';
+import { augmentPlan } from './augmentBatch';
 import { NonFiniteLossError, RunContext } from './context';
 import { RunData, loadRunData } from './data';
 import { DeviceSplit } from './deviceData';
@@ -63,8 +65,9 @@ function deviceReport(name: string): DeviceReport {
 
 function newConfig(request: RunRequest, device: string, data: RunData): RunConfig {
   const s = request.settings;
+  const cnn = datasetInfo(s.dataset).network;
   const parameters = (form: 'cnn' | 'fcn'): { name: string; parameters: number } => {
-    const spec = networkByName('cifar10', form);
+    const spec = form === 'cnn' ? cnn : toLocalSpec(cnn);
     return { name: spec.name, parameters: specParameterCount(spec) };
   };
   const preset = s.experiment !== null ? EXPERIMENT_PRESETS[s.experiment as 0 | 1 | 2 | 3] : null;
@@ -163,13 +166,17 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
           : 'resuming a run that completed no epoch: starting from the beginning',
       );
     }
-    const classes = 10;
-    const split = (name: string, part: { images: Uint8Array; labels: Uint8Array; count: number }): DeviceSplit => {
-      const s = new DeviceSplit(name, part.images, part.labels, part.count, device, classes);
+    const info = datasetInfo(settings.dataset);
+    const shape = data.report.imageShape;
+    if (shape.join('x') !== info.network.inputShape.join('x')) {
+      throw new Error(`${data.report.source}: images of shape ${shape.join('×')}, but ${info.title}'s network takes ${info.network.inputShape.join('×')}`);
+    }
+    const split = (name: string, part: { images: Uint8Array; labels: Uint8Array; count: number }, withSwapped = false): DeviceSplit => {
+      const s = new DeviceSplit(name, part.images, part.labels, part.count, device, info.classes, shape, withSwapped);
       cleanup.push(s);
       return s;
     };
-    const train = split('train', data.splits.train);
+    const train = split('train', data.splits.train, settings.swap > 0);
     const validationSplit = split('validation', data.splits.validation);
     const testSplit = data.splits.test ? split('test', data.splits.test) : null;
     const robustnessSeed = derivedSeed(settings.seed, 'robustness');
@@ -186,7 +193,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
       validation,
       test,
       validationSplit,
-      noiseSeed: derivedSeed(settings.seed, 'train-noise'),
+      augment: augmentPlan(settings, settings.seed),
       progress,
       metrics,
       yieldPoint: new YieldPoint(request.stop),

@@ -1,16 +1,25 @@
-// Every setting of a training run, their defaults, and the paper's experiment presets.
+// Every setting of a training run in one table — its flag, values, default, help, whether a resumed
+// run may change it and how the log line shows it — and what is derived from it: the defaults,
+// the checks, the one-line description and the resume rules (the CLI's options are built from it
+// in src/cli/trainOptions.ts). A new setting is one entry here and one field of TrainSettings.
+import { DATASETS, DATASET_NAMES, DatasetName, DatasetTraining, datasetInfo } from '../data/datasets';
+import { defaultDevice } from '../device';
+import { AugmentationKey, TRAINING_AUGMENTATIONS, describeAugmentations } from './augmentations';
+import { EXPERIMENT_IDS, EXPERIMENT_PRESETS, ExperimentPreset } from './presets';
+import { ValueKind, booleanKind, deviceKind, integer, numberWhere, oneOf, orNull, pathKind } from './settingKinds';
+
+export type { DatasetName };
+export { EXPERIMENT_IDS, EXPERIMENT_PRESETS };
+export type { ExperimentPreset };
 
 /** Which optimizer trains the networks. */
 export type OptimizerName = 'adam' | 'sgd';
-/** Where the images come from: CIFAR-10 files, or the generated stand-in. */
-import type { DatasetName } from '../data';
-export type { DatasetName };
 /** How the images are divided (see src/data/splits.ts). */
 export type SplitName = 'standard' | 'paper';
 
 /** The complete, resolved settings of a run: what config.json records and --resume reuses. */
 export interface TrainSettings {
-  /** 'cifar10' (the files in the data folder) or 'synthetic' (generated, no files needed). */
+  /** 'cifar10' or 'mnist' (the files in the data folder), or 'synthetic' (generated, no files needed). */
   dataset: DatasetName;
   /** The data folder (--data-dir); null: WSR_DATA_DIR, else the default cache folder. */
   dataDir: string | null;
@@ -20,8 +29,6 @@ export interface TrainSettings {
   validation: number | null;
   /** Train on the first N training images only (null: all). */
   limit: number | null;
-  /** Standard deviation of the Gaussian noise added to every training batch, on [0, 1] pixels (0: none). */
-  noise: number;
   /** Epochs of the CNN phase (an upper bound when early stopping ends it sooner). */
   cnnEpochs: number;
   /** Epochs of the converted FCN branch (0: stop after the CNN phase). */
@@ -30,6 +37,13 @@ export interface TrainSettings {
   cnnContinueEpochs: number;
   /** Early stopping: epochs without a better validation accuracy before a phase or branch stops. */
   patience: number;
+  /** Training augmentation levels (0: off); see augmentations.ts for what each level means. */
+  swap: number;
+  rotation: number;
+  translation: number;
+  edgeNoise: number;
+  /** Standard deviation of the Gaussian noise added to every training batch, on [0, 1] pixels (0: none). */
+  noise: number;
   /** 'adam' (the paper's) or 'sgd' (with momentum). */
   optimizer: OptimizerName;
   /** Learning rate. */
@@ -38,7 +52,7 @@ export interface TrainSettings {
   momentum: number;
   /** Images per training batch. */
   batchSize: number;
-  /** Seed of the weights, the splits, the epoch orders and the augmentation noise (0 … 2^32−1). */
+  /** Seed of the weights, the splits, the epoch orders and the augmentations (0 … 2^32−1). */
   seed: number;
   /** 'cpu', 'cuda' or 'cuda:N' (the CLI's default is defaultDevice(): WSR_DEVICE, else the first usable GPU, else the CPU). */
   device: string;
@@ -50,121 +64,297 @@ export interface TrainSettings {
   experiment: number | null;
 }
 
-/** The defaults of `wsr-native train`. */
-export const DEFAULT_SETTINGS: Readonly<TrainSettings> = Object.freeze({
-  dataset: 'cifar10',
-  dataDir: null,
-  split: 'standard',
-  validation: null,
-  limit: null,
-  noise: 0,
-  cnnEpochs: 100,
-  fcnEpochs: 100,
-  cnnContinueEpochs: 100,
-  patience: 100,
-  optimizer: 'adam',
-  lr: 1e-4,
-  momentum: 0.9,
-  batchSize: 128,
-  seed: 0,
-  device: 'cpu',
-  threads: null,
-  robustness: true,
-  experiment: null,
-});
+/** One setting. */
+export interface SettingEntry<K extends keyof TrainSettings = keyof TrainSettings> {
+  key: K;
+  /** Its command-line option in commander's notation ('--noise <sigma>', '--no-robustness'), or null: none of its own. */
+  flag: string | null;
+  /** Its values: how the flag's text is read, and what a valid value is. */
+  kind: ValueKind<TrainSettings[K]>;
+  /** Its default: a value, or one computed from the settings before it in the table (e.g. the dataset's). */
+  default: TrainSettings[K] | ((earlier: Readonly<TrainSettings>) => TrainSettings[K]);
+  /** The default on the command line when it differs from `default` (the device: the first usable GPU). */
+  cliDefault?: () => TrainSettings[K];
+  /** How --help states the default when the value itself would not say it ('all cores'). */
+  defaultHelp?: string;
+  /** What it does, for --help. */
+  help: string;
+  /** Whether --resume may change it: true only for what cannot change the run's results. */
+  resumable: boolean;
+  /** Its phrase in the run's one-line description, or null there; absent: shown within another's phrase, or not at all. */
+  describe?: (s: TrainSettings) => string | null;
+  /** The value a config.json written before this setting existed implies. */
+  absent?: TrainSettings[K];
+}
 
-/** What an experiment preset sets; every flag given on the command line overrides it. */
-export interface ExperimentPreset {
-  /** One line about the experiment, as PROTOCOL.md's table has it. */
-  description: string;
-  noise: number;
-  cnnEpochs: number;
-  /** Epochs of the continued CNN; null: the same as fcnEpochs (whatever --fcn-epochs says). */
-  cnnContinueEpochs: number | null;
-  fcnEpochs: number;
-  patience: number;
+type AnyEntry = { [K in keyof TrainSettings]: SettingEntry<K> }[keyof TrainSettings];
+
+/** A default that is the run's dataset's (its learning rate, say). */
+const training = (pick: (t: DatasetTraining) => number) => (s: Readonly<TrainSettings>): number => pick(datasetInfo(s.dataset).training);
+
+/** The augmentation levels, one entry each, in composition order; --noise is the one with a flag of its own. */
+function augmentationEntries(): AnyEntry[] {
+  return TRAINING_AUGMENTATIONS.map((a): AnyEntry => {
+    const entry: SettingEntry<AugmentationKey> = {
+      key: a.key,
+      flag: a.key === 'noise' ? '--noise <sigma>' : null,
+      kind: a.level,
+      default: 0,
+      help:
+        a.key === 'noise'
+          ? `σ of the Gaussian noise added to every training batch, on [0, 1] pixels; 0.5 is the paper's "50%"; the same as --augment noise=SIGMA`
+          : a.meaning,
+      resumable: false,
+      absent: 0,
+      // The augmentations share one phrase, written by the last of them (noise, as the log always had it).
+      ...(a.key === 'noise' ? { describe: (s: TrainSettings) => describeAugmentations(s) } : {}),
+    };
+    return entry as AnyEntry;
+  });
+}
+
+/** The settings, in the order of config.json and --help. */
+export const SETTINGS: readonly AnyEntry[] = Object.freeze<AnyEntry[]>([
+  {
+    key: 'dataset',
+    flag: '--dataset <name>',
+    kind: oneOf(DATASET_NAMES),
+    default: DATASET_NAMES[0],
+    help: DATASETS.map((d) => `${d.name} (${d.summary})`).join(', '),
+    resumable: false,
+  },
+  {
+    key: 'dataDir',
+    flag: '--data-dir <dir>',
+    kind: orNull(pathKind),
+    default: null,
+    defaultHelp: 'WSR_DATA_DIR, else ~/.cache/wsr-native',
+    help: 'the data folder',
+    // The data is checked by checksum when a run resumes: where it is read from cannot change results.
+    resumable: true,
+  },
+  {
+    key: 'split',
+    flag: '--split <mode>',
+    kind: oneOf(['standard', 'paper'] as const),
+    default: 'standard',
+    help: "standard (train / held-out validation / test) or paper (the paper's pooled 80/20, done without its leak)",
+    resumable: false,
+  },
+  {
+    key: 'validation',
+    flag: '--validation <n>',
+    kind: orNull(integer(1)),
+    default: null,
+    defaultHelp: "5,000; a fifth of a small dataset",
+    help: 'validation images held out from the training images',
+    resumable: false,
+  },
+  {
+    key: 'limit',
+    flag: '--limit <n>',
+    kind: orNull(integer(1)),
+    default: null,
+    defaultHelp: 'all',
+    help: 'train on the first N training images only',
+    resumable: false,
+  },
+  {
+    key: 'cnnEpochs',
+    flag: '--cnn-epochs <n>',
+    kind: integer(1),
+    default: training((t) => t.epochs),
+    help: 'epochs of the CNN phase (an upper bound under early stopping)',
+    resumable: false,
+    describe: (s) =>
+      `CNN ${s.cnnEpochs} epoch(s)` +
+      (s.fcnEpochs > 0 ? `, then the CNN continued ${s.cnnContinueEpochs} and the FCN ${s.fcnEpochs}` : ', no FCN phase') +
+      ` (early stopping patience ${s.patience})`,
+  },
+  {
+    key: 'fcnEpochs',
+    flag: '--fcn-epochs <n>',
+    kind: integer(0),
+    default: training((t) => t.epochs),
+    help: 'epochs of the converted FCN branch; 0 stops after the CNN phase',
+    resumable: false,
+  },
+  {
+    key: 'cnnContinueEpochs',
+    flag: '--cnn-continue-epochs <n>',
+    kind: integer(0),
+    default: (s) => s.fcnEpochs,
+    defaultHelp: '--fcn-epochs',
+    help: 'epochs of the continued CNN branch, the baseline',
+    resumable: false,
+  },
+  {
+    key: 'patience',
+    flag: '--patience <n>',
+    kind: integer(1),
+    default: training((t) => t.patience),
+    help: 'early stopping: epochs without a better validation accuracy',
+    resumable: false,
+  },
+  ...augmentationEntries(),
+  {
+    key: 'optimizer',
+    flag: '--optimizer <name>',
+    kind: oneOf(['adam', 'sgd'] as const),
+    default: 'adam',
+    help: 'adam or sgd (SGD with momentum)',
+    resumable: false,
+    describe: (s) => (s.optimizer === 'sgd' ? `SGD lr ${s.lr} momentum ${s.momentum}` : `Adam lr ${s.lr}`),
+  },
+  {
+    key: 'lr',
+    flag: '--lr <rate>',
+    kind: numberWhere((v) => v > 0, 'must be > 0'),
+    default: training((t) => t.lr),
+    help: 'learning rate',
+    resumable: false,
+  },
+  {
+    key: 'momentum',
+    flag: '--momentum <m>',
+    kind: numberWhere((v) => v >= 0 && v < 1, 'must be in [0, 1)'),
+    default: 0.9,
+    help: 'SGD momentum',
+    resumable: false,
+  },
+  {
+    key: 'batchSize',
+    flag: '--batch-size <n>',
+    kind: integer(1),
+    default: training((t) => t.batchSize),
+    help: 'images per training batch',
+    resumable: false,
+    describe: (s) => `batch ${s.batchSize}`,
+  },
+  {
+    key: 'seed',
+    flag: '--seed <n>',
+    kind: integer(0, 0xffffffff),
+    default: 0,
+    help: 'seed of weights, splits, epoch orders and augmentations',
+    resumable: false,
+    describe: (s) => `seed ${s.seed}`,
+  },
+  {
+    key: 'device',
+    flag: '--device <name>',
+    kind: deviceKind,
+    default: 'cpu',
+    cliDefault: () => defaultDevice(),
+    defaultHelp: 'WSR_DEVICE, else the first usable GPU, else the CPU',
+    help: 'cpu, cuda or cuda:N',
+    resumable: true,
+  },
+  {
+    key: 'threads',
+    flag: '--threads <n>',
+    kind: orNull(integer(1, 1024)),
+    default: null,
+    defaultHelp: 'all cores',
+    help: 'CPU threads',
+    resumable: true,
+  },
+  {
+    key: 'robustness',
+    flag: '--no-robustness',
+    kind: booleanKind,
+    default: true,
+    help: 'skip the five robustness accuracies (faster epochs)',
+    resumable: false,
+    describe: (s) => (s.robustness ? null : 'no robustness measures'),
+  },
+  {
+    key: 'experiment',
+    flag: null,
+    kind: orNull(integer(Math.min(...EXPERIMENT_IDS), Math.max(...EXPERIMENT_IDS))),
+    default: null,
+    help: 'the experiment preset the settings started from',
+    resumable: false,
+  },
+]);
+
+/** The entry of `key`. */
+export function settingEntry<K extends keyof TrainSettings>(key: K): SettingEntry<K> {
+  return SETTINGS.find((e) => e.key === key) as unknown as SettingEntry<K>;
 }
 
 /**
- * The published CIFAR-10 experiments (PROTOCOL.md, "Experiments as published"). "Until early
- * stop" is an epoch cap of 500 with patience 100.
+ * The settings of a run: for each entry in table order, the value `given` has, else `preset`'s,
+ * else its default (computed from the settings before it: the dataset's learning rate, say).
+ * @param cli the command line's defaults (the device: the first usable GPU) rather than the library's
  */
-export const EXPERIMENT_PRESETS: Readonly<Record<0 | 1 | 2 | 3, Readonly<ExperimentPreset>>> = Object.freeze({
-  0: Object.freeze({
-    description: 'no augmentation; CNN and both branches until early stop (patience 100, cap 500)',
-    noise: 0,
-    cnnEpochs: 500,
-    cnnContinueEpochs: null,
-    fcnEpochs: 500,
-    patience: 100,
-  }),
-  1: Object.freeze({
-    description: 'noise 30%; CNN 100 epochs, then the CNN continued 100 and the FCN up to 200',
-    noise: 0.3,
-    cnnEpochs: 100,
-    cnnContinueEpochs: 100,
-    fcnEpochs: 200,
-    patience: 100,
-  }),
-  2: Object.freeze({
-    description: 'noise 50%; CNN 100 epochs, then both branches up to 500',
-    noise: 0.5,
-    cnnEpochs: 100,
-    cnnContinueEpochs: null,
-    fcnEpochs: 500,
-    patience: 100,
-  }),
-  3: Object.freeze({
-    description: 'noise 50%; CNN 50 epochs, then both branches 50',
-    noise: 0.5,
-    cnnEpochs: 50,
-    cnnContinueEpochs: null,
-    fcnEpochs: 50,
-    patience: 100,
-  }),
-});
+export function resolveSettings(
+  given: Partial<TrainSettings>,
+  preset: Partial<TrainSettings> = {},
+  cli = false,
+): TrainSettings {
+  const s = {} as Record<string, unknown>;
+  for (const e of SETTINGS) {
+    const entry = e as SettingEntry;
+    let value: unknown = given[entry.key] !== undefined ? given[entry.key] : preset[entry.key];
+    if (value === undefined) {
+      if (cli && entry.cliDefault) value = entry.cliDefault();
+      else value = typeof entry.default === 'function' ? entry.default(s as unknown as TrainSettings) : entry.default;
+    }
+    s[entry.key] = value;
+  }
+  return s as unknown as TrainSettings;
+}
 
-/** The experiment numbers. */
-export const EXPERIMENT_IDS: readonly (0 | 1 | 2 | 3)[] = [0, 1, 2, 3];
+/** The defaults of `wsr-native train` (on the library's device, the CPU). */
+export const DEFAULT_SETTINGS: Readonly<TrainSettings> = Object.freeze(resolveSettings({}));
 
-/** The settings keys whose values must be equal for two runs to continue each other (all but device and threads). */
-export const RESUME_FIXED_KEYS: readonly (keyof TrainSettings)[] = (Object.keys(DEFAULT_SETTINGS) as (keyof TrainSettings)[]).filter(
-  (k) => k !== 'device' && k !== 'threads',
-);
+/** The defaults for one dataset. */
+export function defaultSettings(dataset: DatasetName): TrainSettings {
+  return resolveSettings({ dataset });
+}
+
+/** What a preset sets, as settings (a null cnnContinueEpochs follows fcnEpochs). */
+export function presetSettings(preset: ExperimentPreset | null): Partial<TrainSettings> {
+  if (!preset) return {};
+  const { description: _description, cnnContinueEpochs, ...values } = preset;
+  return cnnContinueEpochs === null ? values : { ...values, cnnContinueEpochs };
+}
+
+/** The settings keys --resume may change: where a run runs and where its data is read from (checked by checksum). */
+export const RESUMABLE_KEYS: readonly (keyof TrainSettings)[] = Object.freeze(SETTINGS.filter((e) => e.resumable).map((e) => e.key));
+
+/** The settings keys whose values must be equal for two runs to continue each other. */
+export const RESUME_FIXED_KEYS: readonly (keyof TrainSettings)[] = Object.freeze(SETTINGS.filter((e) => !e.resumable).map((e) => e.key));
 
 /**
- * Checks the settings of a run as a whole (each value alone is checked where it is parsed);
- * throws a RangeError naming the setting and the value.
+ * The settings saved in a config.json, completed: a setting added after the run was made takes the
+ * value its absence implies (no augmentation but noise, for a run made before --augment).
+ */
+export function savedSettings(saved: Partial<TrainSettings>): TrainSettings {
+  const s = { ...saved } as Record<string, unknown>;
+  for (const e of SETTINGS) if (s[e.key] === undefined && e.absent !== undefined) s[e.key] = e.absent;
+  return s as unknown as TrainSettings;
+}
+
+/**
+ * Checks the settings of a run, each value and the combinations; throws a RangeError naming the
+ * setting and the value.
  */
 export function checkSettings(s: TrainSettings): void {
-  const integer = (name: string, v: number, min: number): void => {
-    if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${v}`);
-  };
-  integer('cnnEpochs', s.cnnEpochs, 1);
-  integer('fcnEpochs', s.fcnEpochs, 0);
-  integer('cnnContinueEpochs', s.cnnContinueEpochs, 0);
-  integer('patience', s.patience, 1);
-  integer('batchSize', s.batchSize, 1);
-  if (!Number.isInteger(s.seed) || s.seed < 0 || s.seed > 0xffffffff) throw new RangeError(`seed must be an integer in [0, 2^32), got ${s.seed}`);
-  if (!(Number.isFinite(s.noise) && s.noise >= 0)) throw new RangeError(`noise must be a finite number >= 0, got ${s.noise}`);
-  if (!(Number.isFinite(s.lr) && s.lr > 0)) throw new RangeError(`lr must be a finite number > 0, got ${s.lr}`);
-  if (!(Number.isFinite(s.momentum) && s.momentum >= 0 && s.momentum < 1)) throw new RangeError(`momentum must be in [0, 1), got ${s.momentum}`);
-  if (s.validation !== null) integer('validation', s.validation, 1);
-  if (s.limit !== null) integer('limit', s.limit, 1);
-  if (s.threads !== null) integer('threads', s.threads, 1);
+  for (const e of SETTINGS) {
+    const value = (s as unknown as Record<string, unknown>)[e.key];
+    const problem = (e.kind as ValueKind<unknown>).problem(value);
+    if (problem !== null) throw new RangeError(`${e.key} ${problem}, got ${JSON.stringify(value) ?? String(value)}`);
+  }
   if (s.split === 'paper' && s.validation !== null) {
     throw new RangeError('validation sets the held-out count of the standard split; the paper split holds out 20% of the pooled images');
   }
 }
 
-/** The settings that shape the run, in one line for the log. */
+/** The settings that shape the run, in one line for the log: each entry's phrase, in table order. */
 export function describeSettings(s: TrainSettings): string {
-  const aug = s.noise > 0 ? `noise σ ${s.noise}` : 'no augmentation';
-  const branches = s.fcnEpochs > 0 ? `, then the CNN continued ${s.cnnContinueEpochs} and the FCN ${s.fcnEpochs}` : ', no FCN phase';
-  const optimizer = s.optimizer === 'sgd' ? `SGD lr ${s.lr} momentum ${s.momentum}` : `Adam lr ${s.lr}`;
   const preset = s.experiment !== null ? `experiment ${s.experiment}: ` : '';
-  return (
-    `${preset}CNN ${s.cnnEpochs} epoch(s)${branches} (early stopping patience ${s.patience}); ${aug}; ${optimizer}; ` +
-    `batch ${s.batchSize}; seed ${s.seed}${s.robustness ? '' : '; no robustness measures'}`
-  );
+  const phrases = SETTINGS.map((e) => e.describe?.(s) ?? null).filter((p): p is string => p !== null);
+  return preset + phrases.join('; ');
 }

@@ -1,5 +1,5 @@
-// Helpers for the data tests: temporary folders, archives in the official layout, and folder
-// snapshots.
+// Helpers for the data tests: temporary folders, archives in the official layout, folder
+// snapshots, and the error a download rejects with.
 import { createHash } from 'crypto';
 import fs from 'fs';
 import os from 'os';
@@ -50,4 +50,14 @@ export function snapshot(dir: string): string[] {
 /** The MD5 of a buffer, hex. */
 export function md5(data: Uint8Array): string {
   return createHash('md5').update(data).digest('hex');
+}
+
+/** The error `promise` rejects with (a test failure when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the download to fail');
 }
