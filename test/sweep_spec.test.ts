@@ -91,8 +91,11 @@ describe('points', () => {
   test('a point is train with the fixed flags, its grid values and --seed; switches and k=v entries as train writes them', () => {
     const [point] = expandPoints(spec);
     expect(pointFlags(spec, point, forms)).toEqual(['--dataset', 'synthetic', '--no-robustness', '--noise', '0', '--cnn-epochs', '1', '--seed', '1']);
-    const dotted: SweepSpec = { grid: { 'split.a': [1] }, seeds: [1], train: {} };
-    expect(() => pointFlags(dotted, expandPoints(dotted)[0], forms)).not.toThrow(); // --split takes a value: split=a=1 goes to its parser
+    // augment.<kind> entries join a whole --augment value into one flag.
+    const dotted: SweepSpec = { grid: { 'augment.translation': [0.25] }, seeds: [1], train: { augment: 'noise=0.3' } };
+    expect(pointFlags(dotted, expandPoints(dotted)[0], forms)).toEqual(['--augment', 'noise=0.3,translation=0.25', '--seed', '1']);
+    const notKv: SweepSpec = { grid: { 'robustness.x': [1] }, seeds: [1], train: {} };
+    expect(() => pointFlags(notKv, expandPoints(notKv)[0], forms)).toThrow(/robustness\.x: train has no flag --robustness that takes k=v entries/);
     const switchAsValue: SweepSpec = { grid: {}, seeds: [1], train: { robustness: 'yes' } };
     expect(() => pointFlags(switchAsValue, expandPoints(switchAsValue)[0], forms)).toThrow(/point seed=1: robustness: --robustness is a switch: write robustness: false/);
     const unknown: SweepSpec = { grid: { nois: [0] }, seeds: [1], train: {} };
@@ -108,6 +111,7 @@ describe('points', () => {
     expect(await trainArgsError(['--noise', '0.5', '--seed', '1'])).toBeNull();
     expect(await trainArgsError(['--noise', '-1'])).toMatch(/option '--noise <sigma>' argument '-1' is invalid\. must be >= 0/);
     expect(await trainArgsError(['--split', 'paper', '--validation', '100'])).toMatch(/validation sets the held-out count of the standard split/);
+    expect(await trainArgsError(['--augment', 'translaton=0.25'])).toMatch(/argument 'translaton=0\.25' is invalid\. unknown augmentation 'translaton'/);
   });
 });
 

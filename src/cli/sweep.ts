@@ -13,7 +13,8 @@ import { FlagValue, SWEEP_OWNED_FLAGS, SpecError, SweepSpec, mergeSpecs, parseGr
 import { runSweepTask } from '../sweep/task';
 import { findTrainCommand, trainArgsError } from '../sweep/trainArgs';
 import { CliIO, CommandResult, EXIT } from './io';
-import { integerIn, oneOf, pathValue } from './parse';
+import { integer, oneOf } from '../train/settingKinds';
+import { cliParser, pathValue } from './parse';
 
 interface SweepFlags {
   out: string;
@@ -89,14 +90,14 @@ export function addSweepCommand(program: Command, io: CliIO, result: CommandResu
     .option('--grid <key=values>', 'vary a train flag: noise=0,0.3,0.5 (repeatable; augment.translation=0,0.25 sets one --augment entry)', (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .option('--seeds <list>', 'the seeds of every setting: 1-5, or 1,2,3 (default: the spec file\'s, else 0)')
     .option('--extend', 'let a changed spec add grid values or seeds to an existing sweep')
-    .option('--executor <name>', 'local (a pool of child processes) or slurm (an sbatch job array) (default local)', oneOf(['local', 'slurm'] as const))
-    .option('--jobs <n>', 'local: points run at once, each with its share of the CPU threads or its own GPU (default 1)', integerIn(1, 1024))
+    .option('--executor <name>', 'local (a pool of child processes) or slurm (an sbatch job array) (default local)', cliParser(oneOf(['local', 'slurm'] as const)))
+    .option('--jobs <n>', 'local: points run at once, each with its share of the CPU threads or its own GPU (default 1)', cliParser(integer(1, 1024)))
     .option('--dry-run', 'list the points and their commands (local), or write the sbatch scripts without submitting (slurm)')
     .option('--partition <name>', 'slurm: sbatch --partition')
     .option('--time <limit>', 'slurm: sbatch --time of each point, such as 4:00:00')
-    .option('--cpus-per-task <n>', 'slurm: CPUs of each point (its --threads)', integerIn(1, 1024))
+    .option('--cpus-per-task <n>', 'slurm: CPUs of each point (its --threads)', cliParser(integer(1, 1024)))
     .option('--gres <spec>', 'slurm: generic resources of each point, such as gpu:1')
-    .option('--array-limit <n>', 'slurm: at most N points at once', integerIn(1))
+    .option('--array-limit <n>', 'slurm: at most N points at once', cliParser(integer(1)))
     .option('--no-aggregate', 'local: do not aggregate at the end');
   const train = addTrainFlags(command, findTrainCommand(program));
   command.addHelpText('after', '\nEvery other option is a train flag fixed for all points (see wsr-native train --help).');

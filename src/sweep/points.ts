@@ -86,30 +86,29 @@ function flagTokens(key: string, value: FlagValue, forms: TrainFlagForms, where:
 
 /**
  * The train flags of `point` (without --out): the spec's fixed flags, then the point's grid
- * values, then --seed. Keys `flag.sub` are joined into one `--flag sub=v,...` in order.
+ * values, then --seed. Keys `flag.sub` are joined into one `--flag sub=v,...`, after the entries
+ * of a whole `flag` value when one is given too (`augment: noise=0.3` and `augment.translation`).
  */
 export function pointFlags(spec: SweepSpec, point: SweepPoint, forms: TrainFlagForms): string[] {
   const where = `point ${point.name}`;
   const entries: [string, FlagValue][] = [...Object.entries(spec.train), ...Object.entries(point.settings)];
-  const tokens: string[] = [];
   const composed = new Map<string, string[]>();
   for (const [key, value] of entries) {
     const dot = key.indexOf('.');
-    if (dot < 0) {
-      tokens.push(...flagTokens(key, value, forms, `${where}: ${key}`));
-      continue;
-    }
+    if (dot < 0) continue;
     const flag = key.slice(0, dot);
     if (!forms.get(flag)?.value) throw new SpecError(`${where}: ${key}: train has no flag --${flag} that takes k=v entries`);
     if (typeof value === 'boolean') throw new SpecError(`${where}: ${key}: expected a value, got ${value}`);
-    const list = composed.get(flag) ?? [];
-    list.push(`${key.slice(dot + 1)}=${valueText(value)}`);
-    composed.set(flag, list);
+    composed.set(flag, [...(composed.get(flag) ?? []), `${key.slice(dot + 1)}=${valueText(value)}`]);
   }
-  for (const [flag, list] of composed) {
-    if (entries.some(([k]) => k === flag)) throw new SpecError(`${where}: --${flag} is given both whole and as ${flag}.<key> entries`);
-    tokens.push(`--${flag}`, list.join(','));
+  const tokens: string[] = [];
+  for (const [key, value] of entries) {
+    if (key.includes('.')) continue;
+    const parts = composed.get(key);
+    if (parts) composed.set(key, [valueText(value), ...parts]);
+    else tokens.push(...flagTokens(key, value, forms, `${where}: ${key}`));
   }
+  for (const [flag, list] of composed) tokens.push(`--${flag}`, list.join(','));
   tokens.push('--seed', String(point.seed));
   return tokens;
 }
