@@ -44,7 +44,7 @@ export { fill, scale, axpy, sum, sumSquares, sumInto, sumSquaresInto } from './o
 export { gatherBatch } from './ops/data';
 export type { GatherBatchOptions, Batch } from './ops/data';
 export { SGD, Adam, sgdUpdate, adamUpdate } from './ops/optim';
-export type { SGDOptions, AdamOptions, SGDState, AdamState, SGDHyperparameters, AdamHyperparameters } from './ops/optim';
+export type { SGDOptions, AdamOptions, SGDState, AdamState, SGDHyperparameters, AdamHyperparameters, Optimizer, OptimizerMeta, OptimizerStateArray } from './ops/optim';
 export {
   localDistances,
   localDistancesTensor,
@@ -64,4 +64,6 @@ export * from './data';
 export * from './nn';
 /** Training: the two-phase protocol, epochs, evaluation, checkpoints and run folders. */
 export * from './train';
+export { readSafetensors, readSafetensorsHeader, writeSafetensors, SafetensorsError, exportWeights } from './weights';
+export type { NamedTensor, SafetensorsContents, ExportOptions, ExportResult } from './weights';
 export { main } from './cli';

@@ -3,6 +3,7 @@
 import { execFileSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
+import { Header } from 'tar';
 import zlib from 'zlib';
 import {
   CIFAR10_CLASS_NAMES,
@@ -349,6 +350,53 @@ describe('reading the archive', () => {
     expect(e.message).toContain('missing cifar-10-batches-bin/data_batch_5.bin');
     expect(e.message).toContain('the archive holds: cifar-10-batches-bin');
     expect(e.message).toContain('cifar-10-batches-bin/data_batch_4.bin');
+  });
+
+  /** A plain tar of `members` built header by header (names and types as given: no sanitising). */
+  function rawTar(file: string, members: { name: string; type?: 'File' | 'SymbolicLink'; data?: Buffer; link?: string }[]): void {
+    const blocks: Buffer[] = [];
+    for (const m of members) {
+      const data = m.data ?? Buffer.alloc(0);
+      const header = Buffer.alloc(512);
+      new Header({ path: m.name, type: m.type ?? 'File', size: data.length, mode: 0o644, mtime: new Date(0), linkpath: m.link ?? '' }).encode(header, 0);
+      blocks.push(header, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+    }
+    fs.writeFileSync(file, Buffer.concat([...blocks, Buffer.alloc(1024)]));
+  }
+
+  test('members that try to leave the folder, or links, are never taken for CIFAR files', async () => {
+    const bytes = (name: string): Buffer => fs.readFileSync(path.join(good, name));
+    const names = ['data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin', 'batches.meta.txt'];
+    const evil = path.join(tmpDir(), 'evil.tar');
+    rawTar(evil, [
+      { name: '../cifar-10-batches-bin/data_batch_1.bin', data: bytes('data_batch_1.bin') },
+      { name: '/cifar-10-batches-bin/data_batch_2.bin', data: bytes('data_batch_2.bin') },
+      { name: 'cifar-10-batches-bin/data_batch_3.bin', type: 'SymbolicLink', link: '/etc/passwd' },
+      ...names.map((n) => ({ name: `cifar-10-batches-bin/${n}`, data: bytes(n) })),
+    ]);
+    const e = await asyncDatasetError(readCifarArchive(evil, OPTIONS));
+    expect(e.code).toBe('MISSING');
+    expect(e.message).toContain('missing cifar-10-batches-bin/data_batch_1.bin, cifar-10-batches-bin/data_batch_2.bin, cifar-10-batches-bin/data_batch_3.bin;');
+    expect(e.message).toContain('the archive holds: ../cifar-10-batches-bin/data_batch_1.bin, /cifar-10-batches-bin/data_batch_2.bin');
+    expect(fs.existsSync(path.join(path.dirname(evil), '..', 'cifar-10-batches-bin'))).toBe(false);
+  });
+
+  test('a damaged header after the first, and a plain tar cut short', async () => {
+    const plain = path.join(tmpDir(), 'plain.tar');
+    await makeArchive(path.dirname(good), plain);
+    const bytes = fs.readFileSync(plain);
+    const damaged = Buffer.from(bytes);
+    damaged[512 + 10] ^= 0xff; // inside the second header (the first is the folder, with no data)
+    const bad = path.join(tmpDir(), 'damaged.tar');
+    fs.writeFileSync(bad, damaged);
+    let e = await asyncDatasetError(readCifarArchive(bad, OPTIONS));
+    expect(e.code).toBe('BAD_ARCHIVE');
+    expect(e.message).toContain(`${bad}: a tar header is damaged (bad checksum)`);
+    const cut = path.join(tmpDir(), 'cut.tar');
+    fs.writeFileSync(cut, bytes.subarray(0, 512 * 5 + 100));
+    e = await asyncDatasetError(readCifarArchive(cut, OPTIONS));
+    expect(e.code).toBe('BAD_ARCHIVE');
+    expect(e.message).toMatch(/cut\.tar: the archive ends early, in or after member cifar-10-batches-bin\/\S+ \(truncated\?\)/);
   });
 
   test('an archive of something else', async () => {

@@ -145,7 +145,10 @@ describe('localDistances', () => {
     // A scaled weight gives the same dist and cos (Frobenius normalisation); scaling each bank by
     // its own positive factor leaves cos unchanged.
     const values = rnd.uniform(size(shape));
-    const factors = Array.from({ length: 90 }, () => 0.1 + 10 * rnd.next());
+    // Neighbouring banks (consecutive positions) alternate between a large and a small factor, so the
+    // per-bank scaling always changes dist by far more than rounding (a random factor each could by
+    // chance leave it almost where it was).
+    const factors = Array.from({ length: 90 }, (_, i) => (i % 2 === 0 ? 4 : 0.25) * (1 + 0.1 * rnd.next()));
     const scaled = Float32Array.from(values, (x) => x * 3.7);
     const perBank = Float32Array.from(values, (x, i) => x * factors[Math.floor(i / bank)]);
     const [base, uniform, each] = [values, scaled, perBank].map((v) => {

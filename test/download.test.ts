@@ -387,6 +387,20 @@ describe('the data folder', () => {
     expect(CIFAR_URL).toBe('https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz');
   });
 
+  test('progressPrinter draws a bar redrawn in place on a terminal and ends it with a newline', () => {
+    let text = '';
+    const print = progressPrinter({ isTTY: true, columns: 100, write: (s: string) => (text += s) }, 'dl');
+    const total = 100 * 2 ** 20;
+    print(0, total);
+    print(total / 2, total); // within 200 ms of the last draw: skipped
+    print(total, total);
+    print(total, total); // finished: nothing more
+    const frames = text.split('\x1b[1G').slice(1);
+    expect(frames).toHaveLength(2);
+    expect(frames[0]).toMatch(/^dl \[> +\] 0\.0 \/ 100\.0 MiB \(0%\)\x1b\[0K$/);
+    expect(frames[1]).toMatch(/^dl \[=+>\] 100\.0 \/ 100\.0 MiB \(100%\)\x1b\[0K\x1b8\n$/);
+  });
+
   test('progressPrinter draws lines on a non-terminal stream and finishes at 100%', () => {
     const lines: string[] = [];
     const stream = { isTTY: false, write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream;

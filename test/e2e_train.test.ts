@@ -8,8 +8,14 @@ import os from 'os';
 import path from 'path';
 import { CHILD_BOOT, cli } from './helpers/cli';
 import { EpochRecord, PUBLISHED_COLUMNS, readMetricsJsonl } from '../src/report';
+import { createHash } from 'crypto';
+import { Sequential } from '../src/nn/model';
+import { networkByName } from '../src/nn/spec';
+import { Tensor } from '../src/tensor';
 import { readCheckpoint } from '../src/train/checkpoint';
 import { RunConfig, RunState } from '../src/train/runFolder';
+import { readSafetensors, writeSafetensors } from '../src/weights/safetensors';
+import { reference, referenceHasNumpy, referenceSummary, sha256Of } from './helpers/safetensors';
 
 const root = path.join(__dirname, '..');
 
@@ -69,7 +75,7 @@ describe('a tiny two-phase run', () => {
   });
 
   test('writes every file of the run folder and releases its lock', () => {
-    for (const f of ['config.json', 'metrics.csv', 'metrics.jsonl', 'checkpoints/state.json', 'checkpoints/cnn_phase.ckpt']) {
+    for (const f of ['config.json', 'metrics.csv', 'metrics.jsonl', 'checkpoints/state.json', 'checkpoints/cnn_phase.safetensors']) {
       expect(fs.existsSync(path.join(runA, f))).toBe(true);
     }
     for (const f of ['loss', 'accuracy', 'distances', 'robustness', 'divergence_map']) {
@@ -82,8 +88,8 @@ describe('a tiny two-phase run', () => {
       expect(fs.existsSync(path.join(runA, 'checkpoints', m.bestFile!))).toBe(true);
     }
     // Older epochs' checkpoints are pruned: the current one of each model (here also its best) and cnn_phase.
-    expect(fs.readdirSync(path.join(runA, 'checkpoints')).filter((f) => f.endsWith('.ckpt')).sort()).toEqual(
-      ['cnn-e0004.ckpt', 'cnn_phase.ckpt', 'fcn-e0004.ckpt'],
+    expect(fs.readdirSync(path.join(runA, 'checkpoints')).filter((f) => f.endsWith('.safetensors')).sort()).toEqual(
+      ['cnn-e0004.safetensors', 'cnn_phase.safetensors', 'fcn-e0004.safetensors'],
     );
     expect(fs.existsSync(path.join(runA, '.lock'))).toBe(false);
   });
@@ -164,7 +170,7 @@ describe('a tiny two-phase run', () => {
     expect(fcn.meta.optimizer).toEqual({ kind: 'adam', step: 16, parameters: 10 }); // 2 epochs × 8 batches
     expect(fcn.tensors.get('param/lc1.bias')!.length).toBe(14 * 14 * 64);
     expect(fcn.tensors.get('param/lc1.tied')!.length).toBe(64 * 3 * 5 * 5);
-    const phase = readCheckpoint(path.join(runA, 'checkpoints', 'cnn_phase.ckpt'));
+    const phase = readCheckpoint(path.join(runA, 'checkpoints', 'cnn_phase.safetensors'));
     expect(phase.tensors.get('optimizer/m/0')!.length).toBe(64 * 3 * 5 * 5);
     expect(phase.tensors.get('optimizer/v/9')!.length).toBe(10);
     expect(phase.meta).toMatchObject({ model: 'cnn', epoch: 2 });
@@ -177,6 +183,132 @@ describe('a tiny two-phase run', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(resultA.stdout);
     expect(fs.existsSync(path.join(runA, 'figures', 'distances.svg'))).toBe(true);
+  });
+});
+
+describe('weights other tools can load', () => {
+  const runState = (): RunState => JSON.parse(fs.readFileSync(path.join(runA, 'checkpoints', 'state.json'), 'utf8')) as RunState;
+
+  test('an independent safetensors reader reads every tensor of the checkpoints: names, shapes, values', () => {
+    for (const name of [runState().models.fcn!.file, 'cnn_phase.safetensors']) {
+      const file = path.join(runA, 'checkpoints', name);
+      const theirs = referenceSummary(file);
+      const ours = readCheckpoint(file);
+      expect(theirs.metadata).toMatchObject({ format: 'wsr-native-checkpoint', version: '2' });
+      expect(JSON.parse(theirs.metadata.optimizer)).toEqual(ours.meta.optimizer);
+      expect(Object.keys(theirs.tensors).sort()).toEqual([...ours.tensors.keys()].sort());
+      for (const [tensor, values] of ours.tensors) {
+        expect([tensor, theirs.tensors[tensor].dtype, theirs.tensors[tensor].shape]).toEqual([tensor, 'F32', ours.shapes.get(tensor)]);
+        expect([tensor, theirs.tensors[tensor].sha256]).toEqual([tensor, sha256Of(values)]);
+      }
+    }
+    const fcn = referenceSummary(path.join(runA, 'checkpoints', runState().models.fcn!.file)).tensors;
+    expect(fcn['param/lc1.weight'].shape).toEqual([14, 14, 64, 3, 5, 5]);
+    expect(fcn['param/lc1.bias'].shape).toEqual([14, 14, 64]);
+    expect(fcn['param/lc1.tied'].shape).toEqual([64, 3, 5, 5]);
+    expect(fcn['optimizer/m/0'].shape).toEqual([14, 14, 64, 3, 5, 5]);
+    expect(fcn['optimizer/v/6'].shape).toEqual([1024, 2304]);
+  });
+
+  const LAYERS = { cnn: ['conv1', 'conv2', 'conv3', 'dense1', 'dense2'], fcn: ['lc1', 'lc2', 'lc3', 'dense1', 'dense2'] };
+
+  (referenceHasNumpy() ? test : test.skip)('export: state_dict names, the documented layouts, and NumPy computes the same logits from the file alone', async () => {
+    const cnnShell = Sequential.create(networkByName('cifar10', 'cnn'), { device: 'cpu', seed: 7 });
+    const shells = { cnn: cnnShell, fcn: cnnShell.toLocal() };
+    const count = 3;
+    const x = Float32Array.from({ length: count * 3 * 32 * 32 }, (_, i) => Math.sin(i * 12.9898) * 0.5 + 0.5);
+    const input = path.join(tmp, 'x.f32');
+    fs.writeFileSync(input, new Uint8Array(x.buffer));
+    try {
+      for (const model of ['cnn', 'fcn'] as const) {
+        const out = path.join(tmp, `${model}-export.safetensors`);
+        const r = await cli('export', runA, '--model', model, '--epoch', 'last', '--out', out);
+        expect(r.stderr).not.toMatch(/wsr-native: /);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toBe(`${out}\n`);
+        const theirs = referenceSummary(out);
+        expect(theirs.metadata.format).toBe('wsr-native-weights');
+        expect(JSON.parse(theirs.metadata.model)).toBe(model);
+        expect(JSON.parse(theirs.metadata.epoch)).toBe(4);
+        expect(JSON.parse(theirs.metadata.network)).toEqual(networkByName('cifar10', model));
+        expect(JSON.parse(theirs.metadata.settings)).toEqual(config(runA).settings);
+        expect(JSON.parse(theirs.metadata.layouts)['lc<i>.weight']).toMatch(/^\[OH, OW, K, C, KH, KW\]/);
+        const names = LAYERS[model].flatMap((l) => [`${l}.weight`, `${l}.bias`]);
+        expect(Object.keys(theirs.tensors).sort()).toEqual([...names, ...(model === 'fcn' ? ['lc1.tied', 'lc2.tied', 'lc3.tied'] : [])].sort());
+        const shapes = Object.fromEntries(Object.entries(theirs.tensors).map(([k, v]) => [k, v.shape]));
+        expect(shapes).toMatchObject(
+          model === 'cnn'
+            ? { 'conv1.weight': [64, 3, 5, 5], 'conv1.bias': [64], 'conv3.weight': [256, 128, 3, 3], 'dense1.weight': [1024, 2304], 'dense2.bias': [10] }
+            : { 'lc1.weight': [14, 14, 64, 3, 5, 5], 'lc1.bias': [14, 14, 64], 'lc2.weight': [5, 5, 128, 64, 5, 5], 'lc3.bias': [3, 3, 256], 'lc3.tied': [256, 128, 3, 3] },
+        );
+        // The same values as the checkpoint they came from.
+        const ckpt = readCheckpoint(path.join(runA, 'checkpoints', runState().models[model]!.file), (n) => n.startsWith('param/'));
+        for (const [name, values] of ckpt.tensors) expect([name, theirs.tensors[name.slice(6)].sha256]).toEqual([name, sha256Of(values)]);
+
+        // wsr-native's forward pass of those weights, and NumPy's from the file alone.
+        const shell = shells[model];
+        shell.loadState(new Map([...readSafetensors(out).tensors].map(([k, v]) => [k, v.data])));
+        const xt = Tensor.from(x, [count, 3, 32, 32], { device: 'cpu' });
+        const ours = shell.forward(xt, false).toArray() as Float32Array;
+        xt.dispose();
+        const numpy = (JSON.parse(reference('forward', out, input, String(count))) as number[][]).flat();
+        expect(numpy).toHaveLength(count * 10);
+        const scale = Math.max(...numpy.map(Math.abs));
+        numpy.forEach((v, i) => expect(Math.abs(ours[i] - v)).toBeLessThan(1e-4 * scale + 1e-5));
+      }
+    } finally {
+      shells.fcn.dispose();
+      shells.cnn.dispose();
+    }
+  });
+
+  test('export refuses what it cannot find, naming it', async () => {
+    const r = await cli('export', runA, '--epoch', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no checkpoint of the cnn at epoch 1; the run keeps only the latest and the best \(epochs \d/);
+    expect((await cli('export', runA, '--epoch', 'first')).stderr).toMatch(/expected best, last or an epoch number, got 'first'/);
+    expect((await cli('export', path.join(tmp, 'nowhere'))).stderr).toMatch(/no config\.json/);
+  });
+
+  test('--init-from starts the CNN from an exported file: recorded with its SHA-256, refused as a change on --resume', async () => {
+    const exported = path.join(tmp, 'cnn-best.safetensors');
+    expect((await cli('export', runA, '--out', exported)).code).toBe(0);
+    const epoch = JSON.parse(readSafetensors(exported).metadata.epoch) as number;
+    // lr 1e-30 leaves float32 weights as they are: epoch 1 evaluates exactly the exported network.
+    const runI = path.join(tmp, 'init');
+    const r = await child(['train', ...TINY, '--cnn-epochs', '1', '--fcn-epochs', '0', '--lr', '1e-30', '--no-robustness', '--init-from', exported, '--out', runI]);
+    expect(r.stderr).not.toMatch(/wsr-native: /);
+    expect(r.code).toBe(0);
+    const sha256 = createHash('sha256').update(fs.readFileSync(exported)).digest('hex');
+    expect(r.stderr).toContain(`the CNN starts from ${exported} (SHA-256 ${sha256})`);
+    expect(config(runI).settings.initFrom).toBe(exported);
+    expect(config(runI).initFrom).toEqual({ path: exported, sha256, tensors: 10 });
+    const first = find(records(runI), 1, 'cnn');
+    const source = find(records(runA), epoch, 'cnn');
+    expect(first.val_accuracy).toBe(source.val_accuracy);
+    expect(first.val_loss).toBeCloseTo(source.val_loss, 5);
+
+    const changed = await cli('train', '--resume', runI, '--init-from', path.join(tmp, 'other.safetensors'));
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toMatch(/--init-from \S*other\.safetensors \(the run has initFrom = "[^"]*cnn-best\.safetensors"\)/);
+  }, 120_000);
+
+  test('--init-from checks the file strictly against the network before making a run folder', async () => {
+    const good = readSafetensors(path.join(tmp, 'cnn-best.safetensors'));
+    const tensors = [...good.tensors]
+      .filter(([name]) => name !== 'conv2.bias')
+      .map(([name, t]) => (name === 'dense1.weight' ? { name, shape: [2304, 1024], data: t.data } : { name, shape: t.shape, data: t.data }));
+    const bad = path.join(tmp, 'bad-init.safetensors');
+    writeSafetensors(bad, [...tensors, { name: 'conv9.weight', shape: [1], data: new Float32Array(1) }]);
+    const runBad = path.join(tmp, 'bad-init-run');
+    const r = await cli('train', ...TINY, '--init-from', bad, '--out', runBad);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--init-from ${bad} does not fit the network cifar10-cnn: missing conv2.bias [128]; `);
+    expect(r.stderr).toContain('dense1.weight is [2304, 1024], the network needs [1024, 2304]');
+    expect(r.stderr).toContain('unexpected conv9.weight [1]');
+    expect(fs.existsSync(runBad)).toBe(false);
+    const missing = await cli('train', ...TINY, '--init-from', path.join(tmp, 'none.safetensors'), '--out', runBad);
+    expect(missing.stderr).toMatch(/none\.safetensors: no such file/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { Tensor } from '../src/tensor';
 import { memoryStats } from '../src/device';
-import { Adam, AdamHyperparameters, SGD, SGDHyperparameters, adamUpdate, sgdUpdate } from '../src/ops/optim';
+import { Adam, AdamHyperparameters, Optimizer, SGD, SGDHyperparameters, adamUpdate, sgdUpdate } from '../src/ops/optim';
 import { random, Random } from './helpers/random';
 import { expectClose } from './helpers/compare';
 import { describeCuda, testDevices } from './helpers/devices';
@@ -283,6 +283,54 @@ describe('SGD and Adam classes', () => {
     for (const t of [...p, ...g]) t.dispose();
     opt.dispose();
     fresh.dispose();
+  });
+});
+
+describe('the Optimizer interface', () => {
+  // Generic code, as the checkpoints use it: named arrays out, into a fresh optimizer of the same
+  // kind, and the next steps match those of the uninterrupted one exactly.
+  test.each([
+    ['adam', () => new Adam({ lr: 0.01 }), ['m', 'v']],
+    ['sgd', () => new SGD({ lr: 0.05, nesterov: true }), ['velocity']],
+  ] as [string, () => Optimizer, string[]][])('%s: exportState / importState round-trip and continue exactly', (kind, make, slots) => {
+    const rnd = random();
+    const { p0, shapes: s } = makeParams(rnd, 'cpu');
+    const grads = [0, 1, 2].map(() => s.map((shape) => rnd.uniform(shape.reduce((a, b) => a * b, 1))));
+    const asTensors = (list: Float32Array[]): Tensor[] => list.map((a, i) => Tensor.from(a, s[i], { device: 'cpu' }));
+    const run = (opt: Optimizer, params: Tensor[], gs: Float32Array[][]): void => {
+      for (const g of gs) {
+        const gt = asTensors(g);
+        opt.step(params, gt);
+        gt.forEach((t) => t.dispose());
+      }
+    };
+    const a = make();
+    expect(a.exportState()).toEqual({ meta: { kind, step: 0, parameters: 0 }, arrays: [] });
+    const pa = asTensors(p0);
+    run(a, pa, grads);
+    const b = make();
+    const pb = asTensors(p0);
+    run(b, pb, grads.slice(0, 2));
+    const { meta, arrays } = b.exportState();
+    expect(meta).toEqual({ kind, step: 2, parameters: 3 });
+    expect(arrays.map((x) => [x.name, x.parameter, x.values.length])).toEqual(
+      slots.flatMap((slot) => s.map((shape, i) => [`${slot}/${i}`, i, shape.reduce((x, y) => x * y, 1)])),
+    );
+    b.dispose();
+    const c = make();
+    const byName = new Map(arrays.map((x) => [x.name, x.values]));
+    c.importState(meta, byName, 'ckpt');
+    run(c, pb, grads.slice(2));
+    pa.forEach((p, i) => expect(values(pb[i])).toEqual(values(p)));
+    expect(c.exportState()).toEqual(a.exportState());
+
+    const other = kind === 'adam' ? new SGD() : new Adam();
+    expect(() => other.importState(meta, byName, 'ckpt')).toThrow(new RegExp(`ckpt: holds ${kind} optimizer state, but the optimizer is ${other.kind}`));
+    const missing = new Map(byName);
+    missing.delete(`${slots[0]}/1`);
+    expect(() => make().importState(meta, missing, 'ckpt')).toThrow(new RegExp(`ckpt: .* state ${slots[0]}/1 is missing`));
+    for (const o of [a, c, other]) o.dispose();
+    [...pa, ...pb].forEach((p) => p.dispose());
   });
 });
 

@@ -1,6 +1,6 @@
 import { metricsCsv, parseMetricsCsv, EpochRecord } from '../src/report';
 import { formatNumberCell, parseNumberCell } from '../src/report/numbers';
-import { parseCsvRows } from '../src/report/csvText';
+import { parseCsvRows } from '../src/report/csv';
 import { syntheticRecords } from './helpers/records';
 
 const PUBLISHED = 'epoch,model,aug_type,aug,vcp,loss,val_loss,accuracy,val_accuracy,translation,noise,edge_noise,rotation,swap,dist_1,dist_4,cos_1,cos_4';
@@ -127,5 +127,7 @@ describe('metrics.csv', () => {
       { line: 2, cells: ['x\ny', '2'] },
     ]);
     expect(() => parseCsvRows('a,"b')).toThrow(/unterminated/);
+    // CRLF, blank lines and a quoted line break: each row names the line it starts on.
+    expect(parseCsvRows('a,b\r\n\r\n"x\ny",2\r\n3').map((r) => r.line)).toEqual([1, 3, 5]);
   });
 });

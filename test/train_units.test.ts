@@ -1,12 +1,14 @@
 // The training loop's pieces that need no training: epoch orders and streams, early stopping,
 // the checkpoint format, the run-folder lock, settings from flags and presets, resume conflicts.
 import { spawnSync } from 'child_process';
+import { TS_REQUIRE_HOOK } from './helpers/cli';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { resumeSettings } from '../src/cli/resume';
 import { settingsFromFlags } from '../src/cli/trainOptions';
 import { readCheckpoint, writeCheckpoint } from '../src/train/checkpoint';
+import { readSafetensors, writeSafetensors } from '../src/weights/safetensors';
 import { EarlyStopping } from '../src/train/earlyStopping';
 import { LOCK_FILE, RunLockedError, acquireRunLock } from '../src/train/lock';
 import { batchStream, derivedSeed, epochOrder, robustnessStream } from '../src/train/order';
@@ -89,6 +91,21 @@ describe('checkpoint files', () => {
     for (const [k, v] of tensors) expect(Buffer.from(back.tensors.get(k)!.buffer)).toEqual(Buffer.from(v.buffer, v.byteOffset, v.byteLength));
   });
 
+  test('a checkpoint is a safetensors file: shapes kept, the meta as JSON text in __metadata__', () => {
+    const file = path.join(tmp, 'c.safetensors');
+    const tensors = new Map([['param/conv1.weight', Float32Array.from({ length: 24 }, (_, i) => i)], ['optimizer/m/0', new Float32Array(3)]]);
+    writeCheckpoint(file, { meta: { epoch: 3, optimizer: { kind: 'adam' } }, tensors, shapes: new Map([['param/conv1.weight', [2, 3, 2, 2]]]) });
+    const raw = readSafetensors(file);
+    expect(raw.metadata).toEqual({ format: 'wsr-native-checkpoint', version: '2', epoch: '3', optimizer: '{"kind":"adam"}' });
+    expect(raw.tensors.get('param/conv1.weight')!.shape).toEqual([2, 3, 2, 2]);
+    expect(raw.tensors.get('optimizer/m/0')!.shape).toEqual([3]);
+    const back = readCheckpoint(file);
+    expect(back.meta).toEqual({ epoch: 3, optimizer: { kind: 'adam' } });
+    expect(back.shapes.get('param/conv1.weight')).toEqual([2, 3, 2, 2]);
+    writeSafetensors(file, [{ name: 'w', shape: [1], data: new Float32Array(1) }], { format: 'pt' });
+    expect(() => readCheckpoint(file)).toThrow(/c\.safetensors: not a wsr-native checkpoint \(a safetensors file with format "pt"/);
+  });
+
   test('a truncated or foreign file is refused with its name', () => {
     const file = path.join(tmp, 'b.ckpt');
     writeCheckpoint(file, { meta: {}, tensors: new Map([['x', new Float32Array(100)]]) });
@@ -164,11 +181,40 @@ describe('progress', () => {
     bar.epochStart('cnn epoch 1/2', 4);
     for (let b = 1; b <= 4; b++) bar.batch(b, 4, () => (reads++, 2.5 - b / 10));
     expect(reads).toBeGreaterThan(0);
-    expect(out.text).toMatch(/\rcnn epoch 1\/2 \[=+>? *\] +25% 1\/4 ETA \d+:\d\d loss 2\.4000\x1b\[K/);
+    // cli-progress draws: cursor to column 1 (ESC[1G), the line, erase to its end (ESC[0K).
+    expect(out.text).toMatch(/\x1b\[1Gcnn epoch 1\/2 \[=+>? *\] +25% 1\/4 ETA \d+:\d\d loss 2\.4000\x1b\[0K/);
     expect(out.text).toMatch(/100% 4\/4 ETA 0:00 loss 2\.1000/);
     bar.evaluating();
+    expect(out.text).toMatch(/\x1b\[1Gcnn epoch 1\/2 evaluating \(train \d+:\d\d\)\x1b\[0K$/);
     bar.epochEnd('cnn epoch 1/2  loss 2.1');
-    expect(out.text.endsWith('\r\x1b[Kcnn epoch 1/2  loss 2.1\n')).toBe(true);
+    // The bar's line is erased (ESC[1G ESC[2K) before the epoch's line.
+    expect(out.text.endsWith('\x1b[1G\x1b[2Kcnn epoch 1/2  loss 2.1\n')).toBe(true);
+  });
+
+  test('a line of text during an epoch goes above the bar, which is drawn again', () => {
+    const out = sink(true);
+    const bar = new BarProgress(out, 0, 0);
+    bar.epochStart('fcn epoch 3', 10);
+    bar.batch(5, 10, () => 1.5);
+    const before = out.text.length;
+    bar.line('warning: something');
+    const after = out.text.slice(before);
+    expect(after).toMatch(/^\x1b8\x1b\[1G\x1b\[2Kwarning: something\n\x1b7\x1b\[1Gfcn epoch 3 \[=+>? *\] +50% 5\/10 ETA \d+:\d\d loss 1\.5000\x1b\[0K$/);
+    bar.epochEnd('done');
+  });
+
+  test('a bar still on screen does not keep the process alive (a run that fails mid-epoch exits)', () => {
+    const root = path.join(__dirname, '..');
+    const tty = '{ isTTY: true, columns: 80, write: () => true }';
+    // cli-progress alone keeps its redraw timer running: the process would wait for it.
+    const bare = `const b = new (require('cli-progress').SingleBar)({ stream: ${tty} }); b.start(10, 1);`;
+    expect(spawnSync(process.execPath, ['-e', bare], { cwd: root, timeout: 3000 }).signal).toBe('SIGTERM');
+    const ours = `${TS_REQUIRE_HOOK}
+const p = new (require('./src/train/progress.ts').BarProgress)(${tty}, 0, 0);
+p.epochStart('cnn epoch 1/2', 10);
+p.batch(1, 10, () => 1);`;
+    const r = spawnSync(process.execPath, ['-e', ours], { cwd: root, timeout: 30_000 });
+    expect([r.signal, r.status, r.stderr.toString()]).toEqual([null, 0, '']);
   });
 
   test('the running loss (a device read) is read at most once per interval', () => {

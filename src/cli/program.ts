@@ -8,6 +8,7 @@ import { addAggregateCommand } from './aggregate';
 import { addDevicesCommand } from './devices';
 import { addDownloadCommand } from './download';
 import { addExperimentCommand } from './experiment';
+import { addExportCommand } from './export';
 import { CliIO, CommandResult } from './io';
 import { addReportCommand } from './report';
 import { addSweepCommand } from './sweep';
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIO, result: CommandResult, argv: string[]): 
   addAggregateCommand(program, io);
   addDownloadCommand(program, io);
   addReportCommand(program, io);
+  addExportCommand(program, io);
   addDevicesCommand(program, io);
   registerBenchCommand(program, io);
   return program;

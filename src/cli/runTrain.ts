@@ -3,8 +3,10 @@
 import { DatasetError } from '../data';
 import { NonFiniteLossError } from '../train/context';
 import { runTraining } from '../train/run';
+import { datasetInfo } from '../data/datasets';
 import { TrainSettings } from '../train/settings';
 import { StopRequest } from '../train/yieldPoint';
+import { checkInitFile } from '../weights/initFrom';
 import { CliIO, EXIT } from './io';
 
 /** How to run: the settings, the folder, and the switches that do not change results. */
@@ -33,6 +35,8 @@ export async function runTrainCommand(io: CliIO, inv: TrainInvocation): Promise<
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    // A file that cannot fit is refused before a run folder is made.
+    if (inv.settings.initFrom && !inv.resume) checkInitFile(inv.settings.initFrom, datasetInfo(inv.settings.dataset).network);
     const outcome = await runTraining({
       settings: inv.settings,
       runDir: inv.runDir,

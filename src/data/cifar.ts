@@ -8,7 +8,7 @@
 import fs from 'fs';
 import path from 'path';
 import { DatasetError, ImageDataset, ImageFile, LabelledImages, sniffFormat } from './images';
-import { readTar, TarEntry, TarFormatError } from './tar';
+import { readTar, TarEntry, TarFormatError } from './archive';
 import { checkOptions } from '../util/options';
 
 export { DatasetError } from './images';

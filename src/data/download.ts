@@ -28,6 +28,8 @@ import {
 } from './fetch';
 import { resolveDataDir } from './locate';
 import { checkOptions } from '../util/options';
+import { SingleBar } from 'cli-progress';
+import { TerminalStream, terminalBar } from '../util/terminalBar';
 
 /** Where the official binary release is published. */
 export const CIFAR_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
@@ -197,37 +199,47 @@ export async function downloadCifar(options: DownloadOptions = {}): Promise<Down
   }
 }
 
+const DOWNLOAD_FORMATS = { default: '{label} [{bar}] {amount}', unknown: '{label}: {amount}' };
+
 function mib(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
 }
 
 /**
- * An `onProgress` callback that draws a progress line on `stream` (default stderr): redrawn in
- * place at most every 200 ms on a terminal, a line every 10% otherwise; ends with a newline.
+ * An `onProgress` callback that draws the download's progress on `stream` (default stderr): on a
+ * terminal a bar (cli-progress) redrawn in place at most every 200 ms, ending with a newline;
+ * otherwise a plain line every 10%.
  */
-export function progressPrinter(
-  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
-  label = `downloading ${CIFAR_ARCHIVE}`,
-): (received: number, total: number | null) => void {
+export function progressPrinter(stream: TerminalStream = process.stderr, label = `downloading ${CIFAR_ARCHIVE}`): (received: number, total: number | null) => void {
+  let bar: SingleBar | null = null;
   let lastTime = 0;
   let lastTenth = -1;
   let done = false;
   return (received, total) => {
     if (done) return;
     const finished = total !== null && received >= total;
+    done = finished;
     const pct = total ? Math.floor((100 * received) / total) : null;
-    const text = `${label}: ${mib(received)}${total !== null ? ` / ${mib(total)}` : ''} MiB${pct !== null ? ` (${pct}%)` : ''}`;
+    const amount = `${mib(received)}${total !== null ? ` / ${mib(total)}` : ''} MiB${pct !== null ? ` (${pct}%)` : ''}`;
     if (stream.isTTY) {
       const now = Date.now();
       if (!finished && now - lastTime < 200) return;
       lastTime = now;
-      stream.write(`\r${text}\x1b[K${finished ? '\n' : ''}`);
-    } else {
-      const tenth = pct === null ? Math.floor(received / (10 * 2 ** 20)) : Math.floor(pct / 10);
-      if (!finished && tenth === lastTenth) return;
-      lastTenth = tenth;
-      stream.write(`${text}\n`);
+      const payload = { label, amount, format: total ? 'default' : 'unknown' };
+      if (!bar) {
+        bar = terminalBar(stream, { formats: DOWNLOAD_FORMATS, barsize: 30, clearOnComplete: false });
+        bar.start(total ?? 0, received, payload);
+      } else {
+        if (total !== null) bar.setTotal(total);
+        bar.update(received, payload);
+        bar.render();
+      }
+      if (finished) bar.stop();
+      return;
     }
-    if (finished) done = true;
+    const tenth = pct === null ? Math.floor(received / (10 * 2 ** 20)) : Math.floor(pct / 10);
+    if (!finished && tenth === lastTenth) return;
+    lastTenth = tenth;
+    stream.write(`${label}: ${amount}\n`);
   };
 }

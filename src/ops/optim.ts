@@ -94,6 +94,48 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** What a checkpoint records about an optimizer besides its arrays. */
+export interface OptimizerMeta {
+  /** Which optimizer wrote the state ('adam', 'sgd'). */
+  kind: string;
+  /** Updates applied so far. */
+  step: number;
+  /** Parameters the state covers (0 before the first step). */
+  parameters: number;
+}
+
+/** One state array of an optimizer: its name ('m/0', 'velocity/3', …), the parameter it belongs to, its values. */
+export interface OptimizerStateArray {
+  name: string;
+  /** Index of the parameter in the list given to `step`; the array has that parameter's size (and shape). */
+  parameter: number;
+  values: Float32Array;
+}
+
+/**
+ * What the training loop and the checkpoints need from an optimizer, whichever it is: a step, and
+ * its state as named arrays plus a small meta, out and back in.
+ */
+export interface Optimizer {
+  /** Which optimizer this is ('adam', 'sgd'): the meta's kind. */
+  readonly kind: string;
+  /** Learning rate; may be changed between steps. */
+  lr: number;
+  /** Updates applied so far. */
+  readonly iterations: number;
+  /** Applies one update to every params[i] from grads[i], in place. */
+  step(params: readonly Tensor[], grads: readonly Tensor[]): void;
+  /** The state as named arrays (copies) and its meta. */
+  exportState(): { meta: OptimizerMeta; arrays: OptimizerStateArray[] };
+  /**
+   * Restores a state from {@link exportState}'s meta and arrays (looked up by name); `where` names the
+   * source (a file) in errors. A meta of another kind, or a missing array, is an error.
+   */
+  importState(meta: OptimizerMeta, arrays: ReadonlyMap<string, Float32Array>, where: string): void;
+  /** Frees the state tensors. */
+  dispose(): void;
+}
+
 /**
  * Per-parameter state tensors (velocity for SGD; m and v for Adam), created lazily on the first
  * step as zeros on each parameter's device (or from loaded arrays), one set per position in the
@@ -208,6 +250,22 @@ class StateSlots {
     }
   }
 
+  /** The state as named arrays: `<name>/<parameter index>` (copies). */
+  named(): OptimizerStateArray[] {
+    return this.read().flatMap((list, k) => list.map((values, i) => ({ name: `${this.names[k]}/${i}`, parameter: i, values })));
+  }
+
+  /** The arrays of `count` parameters from a map written by {@link named}, one list per name; throws naming a missing one. */
+  fromNamed(arrays: ReadonlyMap<string, Float32Array>, count: number, where: string): Float32Array[][] {
+    return this.names.map((name) =>
+      Array.from({ length: count }, (_, i) => {
+        const a = arrays.get(`${name}/${i}`);
+        if (!a) throw new Error(`${where}: ${this.what} state ${name}/${i} is missing`);
+        return a;
+      }),
+    );
+  }
+
   dispose(): void {
     for (const slot of this.tensors) for (const t of slot) t.dispose();
     this.tensors = [];
@@ -227,6 +285,15 @@ function checkStep(what: string, step: unknown): number {
   return step;
 }
 
+function checkKind(what: string, kind: string, meta: OptimizerMeta, where: string): void {
+  if (meta === null || typeof meta !== 'object' || meta.kind !== kind) {
+    throw new Error(`${where}: holds ${String(meta?.kind)} optimizer state, but the optimizer is ${what}`);
+  }
+  if (!Number.isInteger(meta.parameters) || meta.parameters < 0) {
+    throw new RangeError(`${where}: the ${what} state covers ${String(meta.parameters)} parameters`);
+  }
+}
+
 /** Options of {@link SGD}; defaults lr 0.01 (Keras' default), momentum 0.9, nesterov false, weightDecay 0. */
 export type SGDOptions = Partial<SGDHyperparameters>;
 
@@ -242,7 +309,8 @@ export interface SGDState {
  * velocities are created as zeros on each parameter's device at the first {@link SGD.step}; pass
  * the same parameter list, in the same order, at every step.
  */
-export class SGD {
+export class SGD implements Optimizer {
+  readonly kind = 'sgd';
   /** Learning rate; may be changed between steps (schedules). */
   lr: number;
   readonly momentum: number;
@@ -296,6 +364,18 @@ export class SGD {
     this.steps = step;
   }
 
+  /** The velocities as named arrays ('velocity/<i>') and the meta. */
+  exportState(): { meta: OptimizerMeta; arrays: OptimizerStateArray[] } {
+    return { meta: { kind: this.kind, step: this.steps, parameters: this.slots.count }, arrays: this.slots.named() };
+  }
+
+  /** Restores what {@link SGD.exportState} gave. */
+  importState(meta: OptimizerMeta, arrays: ReadonlyMap<string, Float32Array>, where: string): void {
+    checkKind('sgd', this.kind, meta, where);
+    const [velocity] = this.slots.fromNamed(arrays, meta.parameters, where);
+    this.loadState({ step: meta.step, velocity });
+  }
+
   /** Frees the state tensors and resets the step count: a later step starts afresh. */
   dispose(): void {
     this.slots.dispose();
@@ -324,7 +404,8 @@ export interface AdamState {
  * Moments are created as zeros on each parameter's device at the first {@link Adam.step}; pass the
  * same parameter list, in the same order, at every step.
  */
-export class Adam {
+export class Adam implements Optimizer {
+  readonly kind = 'adam';
   /** Learning rate; may be changed between steps (schedules). */
   lr: number;
   readonly beta1: number;
@@ -379,6 +460,18 @@ export class Adam {
     const step = checkStep('Adam', state?.step);
     this.slots.load([state.m, state.v]);
     this.steps = step;
+  }
+
+  /** The moments as named arrays ('m/<i>', 'v/<i>') and the meta. */
+  exportState(): { meta: OptimizerMeta; arrays: OptimizerStateArray[] } {
+    return { meta: { kind: this.kind, step: this.steps, parameters: this.slots.count }, arrays: this.slots.named() };
+  }
+
+  /** Restores what {@link Adam.exportState} gave. */
+  importState(meta: OptimizerMeta, arrays: ReadonlyMap<string, Float32Array>, where: string): void {
+    checkKind('adam', this.kind, meta, where);
+    const [m, v] = this.slots.fromNamed(arrays, meta.parameters, where);
+    this.loadState({ step: meta.step, m, v });
   }
 
   /** Frees the moment tensors and resets the step count: a later step starts afresh. */

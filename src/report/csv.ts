@@ -1,5 +1,7 @@
 // metrics.csv: the published columns first, then ours, then one group per locally connected layer.
-import { csvLine, parseCsvRows } from './csvText';
+// RFC 4180 quoting and splitting come from csv-stringify and csv-parse.
+import { CsvError, InfoRecord, parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import { formatNumberCell, parseNumberCell } from './numbers';
 import { EpochRecord, LayerDivergence, ModelName, PhaseName, sortRecords } from './records';
 
@@ -56,8 +58,33 @@ function rowCells(r: EpochRecord, layers: readonly string[]): string[] {
 export function metricsCsv(records: readonly EpochRecord[]): string {
   const sorted = sortRecords(records);
   const layers = layerNames(sorted);
-  const lines = [csvLine(metricsCsvColumns(layers)), ...sorted.map((r) => csvLine(rowCells(r, layers)))];
-  return lines.join('\n') + '\n';
+  return stringify([metricsCsvColumns(layers), ...sorted.map((r) => rowCells(r, layers))], { record_delimiter: '\n' });
+}
+
+/**
+ * Splits CSV text into rows of cells (quoted cells may hold commas, doubled quotes and line breaks;
+ * LF or CRLF line ends; a missing final line end is fine; blank lines are dropped). Each row
+ * carries the 1-based line it starts on, for error messages.
+ *
+ * @throws Error on an unterminated quoted cell, or text that is not CSV.
+ */
+export function parseCsvRows(text: string): { line: number; cells: string[] }[] {
+  const rows: { line: number; cells: string[] }[] = [];
+  // context.lines is the line a record ends on: step back over the line breaks inside its cells.
+  const onRecord = (cells: string[], context: InfoRecord): null => {
+    const inside = cells.reduce((n, cell) => n + (cell.match(/\n/g) ?? []).length, 0);
+    rows.push({ line: context.lines - inside, cells });
+    return null;
+  };
+  try {
+    parse(text, { relax_column_count: true, skip_empty_lines: true, on_record: onRecord });
+  } catch (error) {
+    if (error instanceof CsvError && error.code === 'CSV_QUOTE_NOT_CLOSED') {
+      throw new Error(`CSV line ${(error as CsvError & { lines?: number }).lines}: unterminated quoted cell`);
+    }
+    throw new Error(`CSV: ${(error as Error).message}`);
+  }
+  return rows;
 }
 
 type Row = { line: number; get: (column: string) => string | undefined };

@@ -3,7 +3,7 @@
 // aggregate.json last, so a reader that finds it finds the files it names.
 import fs from 'fs';
 import path from 'path';
-import { csvLine } from '../report/csvText';
+import { stringify } from 'csv-stringify/sync';
 import { svgToPng } from '../report/png';
 import { renderSvg } from '../report/vega';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
@@ -46,7 +46,8 @@ const METHOD =
 
 function csvText(table: AggregateTable): string {
   const cell = (v: string | number | null): string => (v === null ? '' : String(v));
-  return [csvLine(table.columns.map((c) => c.key)), ...table.rows.map((r) => csvLine(table.columns.map((c) => cell(r[c.key] ?? null))))].join('\n') + '\n';
+  const rows = table.rows.map((r) => table.columns.map((c) => cell(r[c.key] ?? null)));
+  return stringify([table.columns.map((c) => c.key), ...rows], { record_delimiter: '\n' });
 }
 
 /** Aggregates sweep `sweepDir` into `<sweepDir>/aggregate/`. Throws when it is not a sweep folder. */

@@ -10,6 +10,7 @@ import { makeOptimizer } from './optimizer';
 import { epochRecord } from './records';
 import { ModelState, RunConfig, RunState, pruneCheckpoints, writeConfig, writeRunState } from './runFolder';
 import { ModelTrainer, writePhaseCheckpoint } from './trainer';
+import { initModelFrom } from '../weights/initFrom';
 
 /** Called after each completed epoch; returns true to stop the run there. */
 export type EpochDone = (epoch: number) => boolean;
@@ -64,6 +65,11 @@ export async function runCnnPhase(
 
   const cnn = newTrainer(ctx, 'cnn', cleanup);
   if (state) cnn.restore(paths, state.models.cnn, settings.patience);
+  else if (settings.initFrom) {
+    config.initFrom = initModelFrom(cnn.model, settings.initFrom, config.initFrom ?? null);
+    writeConfig(paths, config);
+    ctx.progress.line(`the CNN starts from ${settings.initFrom} (SHA-256 ${config.initFrom.sha256})`);
+  }
   for (let epoch = (state?.completedEpoch ?? 0) + 1; !cnn.finished && epoch <= settings.cnnEpochs; epoch++) {
     const order = orderTensor(ctx, epoch);
     let record: EpochRecord;

@@ -1,12 +1,10 @@
-// Progress on stderr: on a terminal, a bar per epoch with ETA and running loss, redrawn in place;
-// otherwise one plain line per epoch.
+// Progress on stderr: on a terminal, a bar per epoch with ETA and running loss, redrawn in place
+// (cli-progress); otherwise one plain line per epoch.
+import { SingleBar } from 'cli-progress';
+import { TerminalStream, terminalBar } from '../util/terminalBar';
 
 /** A writable stream that may be a terminal. */
-export interface ProgressStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
+export type ProgressStream = TerminalStream;
 
 /** What the training loop tells about its progress. */
 export interface Progress {
@@ -46,14 +44,25 @@ export class LineProgress implements Progress {
   }
 }
 
-/** A bar redrawn in place at most every `intervalMs`; the running loss is read at most every `lossIntervalMs`. */
+const FORMATS = {
+  default: '{label} [{bar}] {percentage}% {value}/{total} ETA {remaining}{loss}',
+  evaluating: '{label} evaluating (train {trained})',
+};
+
+/**
+ * A bar (cli-progress) redrawn in place at most every `intervalMs`, with ETA and running loss; the
+ * running loss is read at most every `lossIntervalMs`.
+ */
 export class BarProgress implements Progress {
+  private bar: SingleBar | null = null;
+  /** What the bar shows now, to draw it again after a line of text. */
+  private shown: { value: number; payload: Record<string, string> } | null = null;
   private label = '';
+  private total = 0;
   private start = 0;
   private lastDraw = 0;
   private lastLossRead = 0;
   private loss = NaN;
-  private drawn = false;
 
   constructor(
     private readonly out: ProgressStream,
@@ -61,18 +70,38 @@ export class BarProgress implements Progress {
     private readonly lossIntervalMs = 1000,
   ) {}
 
+  /** Stops the bar, clearing its line. */
   private clear(): void {
-    if (this.drawn) this.out.write('\r\x1b[K');
-    this.drawn = false;
+    this.bar?.stop();
+    this.bar = null;
+  }
+
+  /** Draws the bar at `value` with `payload` over what it showed (starting it when it is not on screen). */
+  private draw(value: number, payload: Record<string, string>): void {
+    const base = this.shown?.payload ?? { label: this.label, remaining: '--:--', loss: '', trained: '', format: 'default' };
+    this.shown = { value, payload: { ...base, ...payload } };
+    if (this.bar) {
+      this.bar.update(value, payload);
+      this.bar.render();
+      return;
+    }
+    const barsize = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 70));
+    this.bar = terminalBar(this.out, { formats: FORMATS, barsize, clearOnComplete: true });
+    this.bar.start(this.total, value, this.shown.payload); // draws it
   }
 
   line(text: string): void {
+    const wasDrawn = this.bar !== null;
     this.clear();
     this.out.write(`${text}\n`);
+    if (wasDrawn && this.shown) this.draw(this.shown.value, this.shown.payload);
   }
 
-  epochStart(label: string, _batches: number): void {
+  epochStart(label: string, batches: number): void {
+    this.clear();
+    this.shown = null;
     this.label = label;
+    this.total = batches;
     this.start = Date.now();
     this.lastDraw = 0;
     this.lastLossRead = this.start;
@@ -88,19 +117,14 @@ export class BarProgress implements Progress {
       this.lastLossRead = now;
     }
     const elapsed = (now - this.start) / 1000;
-    const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
-    const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 70));
-    const filled = Math.round((width * done) / total);
-    const bar = '='.repeat(filled) + (filled < width ? '>' + ' '.repeat(width - filled - 1) : '');
-    const pct = String(Math.floor((100 * done) / total)).padStart(3);
+    const remaining = formatDuration(done > 0 ? (elapsed / done) * (total - done) : NaN);
     const loss = Number.isNaN(this.loss) ? '' : ` loss ${this.loss.toFixed(4)}`;
-    this.out.write(`\r${this.label} [${bar}] ${pct}% ${done}/${total} ETA ${formatDuration(eta)}${loss}\x1b[K`);
-    this.drawn = true;
+    this.total = total;
+    this.draw(done, { remaining, loss, format: 'default' });
   }
 
   evaluating(): void {
-    this.out.write(`\r${this.label} evaluating (train ${formatDuration((Date.now() - this.start) / 1000)})\x1b[K`);
-    this.drawn = true;
+    this.draw(this.total, { trained: formatDuration((Date.now() - this.start) / 1000), format: 'evaluating' });
   }
 
   epochEnd(summary: string): void {

@@ -3,10 +3,12 @@
 import fs from 'fs';
 import path from 'path';
 import { writeJsonAtomic } from '../util/atomic';
+import { CHECKPOINT_EXTENSION } from './checkpoint';
 import type { DataReport } from './data';
 import type { ConversionCheck } from './conversion';
 import type { EarlyStoppingState } from './earlyStopping';
 import { TrainSettings } from './settings';
+import type { InitFromRecord } from '../weights/initFrom';
 
 /** Paths inside a run folder. */
 export interface RunPaths {
@@ -33,7 +35,7 @@ export function runPaths(dir: string): RunPaths {
     figures: path.join(abs, 'figures'),
     checkpoints,
     state: path.join(checkpoints, 'state.json'),
-    cnnPhase: path.join(checkpoints, 'cnn_phase.ckpt'),
+    cnnPhase: path.join(checkpoints, `cnn_phase${CHECKPOINT_EXTENSION}`),
   };
 }
 
@@ -69,6 +71,8 @@ export interface RunConfig {
   platform: string;
   networks: { cnn: { name: string; parameters: number }; fcn: { name: string; parameters: number } };
   data: DataReport;
+  /** The file the CNN started from (--init-from) and its SHA-256, once loaded. */
+  initFrom?: InitFromRecord;
   /** The check that the converted FCN reproduces the CNN (null until the conversion). */
   conversion: ConversionCheck | null;
   /** Each continuation of the run. */
@@ -136,7 +140,7 @@ export function readRunState(paths: RunPaths): RunState | null {
 
 /**
  * Deletes the checkpoint files in checkpoints/ that `state` does not name (older epochs), keeping
- * cnn_phase.ckpt and state.json.
+ * cnn_phase.safetensors and state.json.
  */
 export function pruneCheckpoints(paths: RunPaths, state: RunState): void {
   const keep = new Set(['state.json', path.basename(paths.cnnPhase)]);
@@ -146,6 +150,6 @@ export function pruneCheckpoints(paths: RunPaths, state: RunState): void {
     if (m.bestFile) keep.add(m.bestFile);
   }
   for (const name of fs.readdirSync(paths.checkpoints)) {
-    if (name.endsWith('.ckpt') && !keep.has(name)) fs.rmSync(path.join(paths.checkpoints, name), { force: true });
+    if (name.endsWith(CHECKPOINT_EXTENSION) && !keep.has(name)) fs.rmSync(path.join(paths.checkpoints, name), { force: true });
   }
 }

@@ -2,6 +2,7 @@
 // run may change it and how the log line shows it — and what is derived from it: the defaults,
 // the checks, the one-line description and the resume rules (the CLI's options are built from it
 // in src/cli/trainOptions.ts). A new setting is one entry here and one field of TrainSettings.
+import path from 'path';
 import { DATASETS, DATASET_NAMES, DatasetName, DatasetTraining, datasetInfo } from '../data/datasets';
 import { defaultDevice } from '../device';
 import { AugmentationKey, TRAINING_AUGMENTATIONS, describeAugmentations } from './augmentations';
@@ -62,6 +63,8 @@ export interface TrainSettings {
   robustness: boolean;
   /** The experiment preset these settings started from (`wsr-native experiment N`), or null. */
   experiment: number | null;
+  /** A safetensors file (absolute path) the CNN starts from instead of its seeded initialisation, or null. */
+  initFrom: string | null;
 }
 
 /** One setting. */
@@ -275,6 +278,18 @@ export const SETTINGS: readonly AnyEntry[] = Object.freeze<AnyEntry[]>([
     default: null,
     help: 'the experiment preset the settings started from',
     resumable: false,
+  },
+  {
+    key: 'initFrom',
+    flag: '--init-from <file>',
+    // Kept as an absolute path: --resume compares it with the run's.
+    kind: orNull({ parse: (text) => path.resolve(pathKind.parse(text)), problem: pathKind.problem }),
+    default: null,
+    defaultHelp: 'the seeded Glorot initialisation',
+    help: 'start the CNN from the weights in a safetensors file (names and shapes as `wsr-native export` writes them)',
+    resumable: false,
+    describe: (s) => (s.initFrom === null ? null : `CNN from ${s.initFrom}`),
+    absent: null,
   },
 ]);
 

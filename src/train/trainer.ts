@@ -1,22 +1,26 @@
 // One model in training: its network, optimizer, early stopping, best weights and counters, and
-// its checkpoints (weights AND optimizer state AND counters in one file; best weights in another).
+// its checkpoints (weights AND optimizer state AND counters in one safetensors file; the best
+// weights are the checkpoint of the best epoch).
 import path from 'path';
 import { Sequential } from '../nn/model';
+import type { NetworkSpec } from '../nn/spec';
 import type { ModelName } from '../report';
 import { Tensor } from '../tensor';
-import { readCheckpoint, writeCheckpoint } from './checkpoint';
+import { CHECKPOINT_EXTENSION, Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint';
 import { EarlyStopping, EarlyStoppingState } from './earlyStopping';
 import { EpochInputs, trainEpoch } from './epoch';
 import { PassResult } from './evaluate';
-import { Optimizer, OptimizerMeta, loadOptimizerTensors, optimizerTensors } from './optimizer';
+import { Optimizer, OptimizerMeta } from './optimizer';
 import { ModelState, RunPaths } from './runFolder';
 
 const PARAM_PREFIX = 'param/';
+const OPTIMIZER_PREFIX = 'optimizer/';
 
 /** The meta of a model checkpoint. */
 export interface ModelCheckpointMeta {
   model: ModelName;
-  network: string;
+  /** The network the weights belong to. */
+  network: NetworkSpec;
   epoch: number;
   epochsInPhase: number;
   earlyStopping: EarlyStoppingState;
@@ -25,8 +29,9 @@ export interface ModelCheckpointMeta {
   optimizer: OptimizerMeta;
 }
 
-function epochTag(epoch: number): string {
-  return String(epoch).padStart(4, '0');
+/** The checkpoint file name of `model` after `epoch`: `cnn-e0004.safetensors`. */
+export function checkpointName(model: ModelName, epoch: number): string {
+  return `${model}-e${String(epoch).padStart(4, '0')}${CHECKPOINT_EXTENSION}`;
 }
 
 /** A model being trained through a phase (the CNN phase) or a branch (continued CNN, FCN). */
@@ -101,27 +106,14 @@ export class ModelTrainer {
   }
 
   /**
-   * Writes the model's checkpoint for its current epoch (`<name>-e<epoch>.ckpt`: weights, optimizer
+   * Writes the model's checkpoint for its current epoch (`<name>-e<epoch>.safetensors`: weights, optimizer
    * state, counters). The checkpoint of the best epoch doubles as the best-weights file (the run
    * state names it, so it is kept until a better epoch comes). Returns the model's part of the run
    * state; the files become current once the run state naming them is written.
    */
   save(paths: RunPaths): ModelState {
-    const meta = (optimizer: OptimizerMeta): ModelCheckpointMeta => ({
-      model: this.name,
-      network: this.model.spec.name,
-      epoch: this.epoch,
-      epochsInPhase: this.epochsInPhase,
-      earlyStopping: this.early.state(),
-      finished: this.finished,
-      testAccuracy: this.testAccuracy,
-      optimizer,
-    });
-    const opt = optimizerTensors(this.optimizer);
-    const tensors = prefixed(this.model.state());
-    for (const [k, v] of opt.tensors) tensors.set(k, v);
-    const file = `${this.name}-e${epochTag(this.epoch)}.ckpt`;
-    writeCheckpoint(path.join(paths.checkpoints, file), { meta: meta(opt.meta), tensors });
+    const file = checkpointName(this.name, this.epoch);
+    writeCheckpoint(path.join(paths.checkpoints, file), checkpointOf(this));
     // A new best is always the epoch just trained: its model checkpoint holds the best weights.
     if (this.bestDirty) {
       this.bestFile = file;
@@ -151,8 +143,8 @@ export class ModelTrainer {
     const file = path.join(paths.checkpoints, state.file);
     const ckpt = readCheckpoint<ModelCheckpointMeta>(file);
     if (ckpt.meta.model !== this.name) throw new Error(`${file}: holds model ${ckpt.meta.model}, expected ${this.name}`);
-    this.model.loadState(unprefixed(ckpt.tensors));
-    loadOptimizerTensors(this.optimizer, ckpt.meta.optimizer, ckpt.tensors, file);
+    this.model.loadState(withoutPrefix(ckpt.tensors, PARAM_PREFIX));
+    this.optimizer.importState(ckpt.meta.optimizer, withoutPrefix(ckpt.tensors, OPTIMIZER_PREFIX), file);
     this.epoch = state.epoch;
     this.epochsInPhase = state.epochsInPhase;
     this.finished = state.finished;
@@ -171,42 +163,61 @@ export class ModelTrainer {
   }
 }
 
-function prefixed(state: Map<string, Float32Array>): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, v] of state) out.set(PARAM_PREFIX + k, v);
-  return out;
-}
-
-function readWeights(file: string): Map<string, Float32Array> {
-  return unprefixed(readCheckpoint(file, (name) => name.startsWith(PARAM_PREFIX)).tensors);
-}
-
-function unprefixed(tensors: Map<string, Float32Array>): Map<string, Float32Array> {
-  const out = new Map<string, Float32Array>();
-  for (const [k, v] of tensors) if (k.startsWith(PARAM_PREFIX)) out.set(k.slice(PARAM_PREFIX.length), v);
-  return out;
-}
-
-/** Reads the weights (only) of a model checkpoint, e.g. checkpoints/cnn_phase.ckpt. */
-export function readModelWeights(file: string): { meta: ModelCheckpointMeta; weights: Map<string, Float32Array> } {
-  const ckpt = readCheckpoint<ModelCheckpointMeta>(file, (name) => name.startsWith(PARAM_PREFIX));
-  return { meta: ckpt.meta, weights: unprefixed(ckpt.tensors) };
-}
-
-/** Writes `trainer`'s current weights and optimizer state to `file` (the cnn_phase checkpoint). */
-export function writePhaseCheckpoint(file: string, trainer: ModelTrainer): void {
-  const opt = optimizerTensors(trainer.optimizer);
-  const tensors = prefixed(trainer.model.state());
-  for (const [k, v] of opt.tensors) tensors.set(k, v);
+/**
+ * A trainer's checkpoint: its weights (`param/<name>`, with their shapes), its optimizer's state
+ * arrays (`optimizer/<name>`, each with the shape of its parameter), counters and early stopping.
+ */
+function checkpointOf(trainer: ModelTrainer): Checkpoint<ModelCheckpointMeta> {
+  const { model, optimizer } = trainer;
+  const tensors = new Map<string, Float32Array>();
+  const shapes = new Map<string, readonly number[]>();
+  const parameters = model.parameters();
+  const shapeOf = new Map<string, readonly number[]>(parameters.map((p) => [p.name, p.value.shape]));
+  for (const l of model.localLayers()) if (l.tied) shapeOf.set(`${l.name}.tied`, l.tied.shape);
+  for (const [name, values] of model.state()) {
+    tensors.set(PARAM_PREFIX + name, values);
+    shapes.set(PARAM_PREFIX + name, shapeOf.get(name)!);
+  }
+  const state = optimizer.exportState();
+  for (const a of state.arrays) {
+    tensors.set(OPTIMIZER_PREFIX + a.name, a.values);
+    shapes.set(OPTIMIZER_PREFIX + a.name, parameters[a.parameter].value.shape);
+  }
   const meta: ModelCheckpointMeta = {
     model: trainer.name,
-    network: trainer.model.spec.name,
+    network: model.spec,
     epoch: trainer.epoch,
     epochsInPhase: trainer.epochsInPhase,
     earlyStopping: trainer.state('').earlyStopping,
     finished: trainer.finished,
     testAccuracy: trainer.testAccuracy,
-    optimizer: opt.meta,
+    optimizer: state.meta,
   };
-  writeCheckpoint(file, { meta, tensors });
+  return { meta, tensors, shapes };
+}
+
+function withoutPrefix(tensors: Map<string, Float32Array>, prefix: string): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [k, v] of tensors) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), v);
+  return out;
+}
+
+function readWeights(file: string): Map<string, Float32Array> {
+  return withoutPrefix(readCheckpoint(file, (name) => name.startsWith(PARAM_PREFIX)).tensors, PARAM_PREFIX);
+}
+
+/** Reads the weights (only) of a model checkpoint, e.g. checkpoints/cnn_phase.safetensors, with their shapes. */
+export function readModelWeights(file: string): {
+  meta: ModelCheckpointMeta;
+  weights: Map<string, Float32Array>;
+  shapes: Map<string, readonly number[]>;
+} {
+  const ckpt = readCheckpoint<ModelCheckpointMeta>(file, (name) => name.startsWith(PARAM_PREFIX));
+  const shapes = new Map([...ckpt.shapes].map(([k, v]) => [k.slice(PARAM_PREFIX.length), v]));
+  return { meta: ckpt.meta, weights: withoutPrefix(ckpt.tensors, PARAM_PREFIX), shapes };
+}
+
+/** Writes `trainer`'s current weights and optimizer state to `file` (the cnn_phase checkpoint). */
+export function writePhaseCheckpoint(file: string, trainer: ModelTrainer): void {
+  writeCheckpoint(file, checkpointOf(trainer));
 }

@@ -13,10 +13,9 @@ export async function cli(...args: string[]): Promise<{ code: number; stdout: st
   return { code, stdout, stderr };
 }
 
-// Boots the TypeScript CLI in a plain child node (no jest sandbox, where seeded weight
-// initialisation in JavaScript runs about ten times slower): .ts files are transpiled on require,
+// Lets a plain child node require the TypeScript sources: .ts files are transpiled on require,
 // the output cached in the temp folder by content.
-export const CHILD_BOOT = `
+export const TS_REQUIRE_HOOK = `
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
@@ -40,5 +39,10 @@ require.extensions['.ts'] = (m, file) => {
   }
   m._compile(code, file);
 };
+`;
+
+// Boots the TypeScript CLI in a plain child node (no jest sandbox, where seeded weight
+// initialisation in JavaScript runs about ten times slower).
+export const CHILD_BOOT = `${TS_REQUIRE_HOOK}
 require('./src/cli.ts').main(['node', 'wsr-native', ...process.argv.slice(1)]).then((code) => { process.exitCode = code; });
 `;

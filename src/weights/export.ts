@@ -1,0 +1,105 @@
+// `wsr-native export`: one model's weights from a run's checkpoints as a weights-only safetensors
+// file, under the names PyTorch state_dicts use (`conv1.weight`, `dense1.bias`, …) with the network
+// spec, the run's settings and the layouts in the metadata.
+import fs from 'fs';
+import path from 'path';
+import type { ModelName } from '../report';
+import { CHECKPOINT_EXTENSION } from '../train/checkpoint';
+import { readConfig, readRunState, runPaths } from '../train/runFolder';
+import { checkpointName, readModelWeights } from '../train/trainer';
+import { writeSafetensors } from './safetensors';
+
+/** The `format` in a weights file's metadata. */
+export const WEIGHTS_FORMAT = 'wsr-native-weights';
+
+/** How each kind of tensor is laid out (row-major), as the metadata records it. */
+export const WEIGHT_LAYOUTS: Readonly<Record<string, string>> = Object.freeze({
+  'conv<i>.weight': '[K, C, KH, KW] (as torch.nn.Conv2d)',
+  'conv<i>.bias': '[K]',
+  'lc<i>.weight': '[OH, OW, K, C, KH, KW]: output position (OH, OW) has its own conv-shaped filter bank',
+  'lc<i>.bias': '[OH, OW, K]',
+  'lc<i>.tied': '[K, C, KH, KW]: the shared filter the layer was converted from (not trained)',
+  'dense<i>.weight': '[out, in] (as torch.nn.Linear); its input is the C-major flattening of [C, H, W]',
+  'dense<i>.bias': '[out]',
+});
+
+/** Which checkpoint of a model to export: its best epoch, its latest one, or epoch N. */
+export type ExportEpoch = 'best' | 'last' | number;
+
+/** Options of {@link exportWeights}. */
+export interface ExportOptions {
+  model: ModelName;
+  epoch: ExportEpoch;
+  /** The output file (default `<run>/export/<model>-e<epoch>.safetensors`). */
+  out?: string;
+}
+
+/** What {@link exportWeights} wrote. */
+export interface ExportResult {
+  file: string;
+  /** The checkpoint it came from. */
+  checkpoint: string;
+  epoch: number;
+  tensors: number;
+  /** Trainable values (tied kernels not counted). */
+  parameters: number;
+}
+
+function checkpointFile(runDir: string, model: ModelName, epoch: ExportEpoch): string {
+  const paths = runPaths(runDir);
+  const state = readRunState(paths);
+  if (!state) throw new Error(`${paths.dir}: the run has completed no epoch yet, so it has no weights to export`);
+  const models = state.models;
+  const m = models[model];
+  if (!m) throw new Error(`${paths.dir}: the run has no ${model.toUpperCase()} (it converts after the CNN phase; phase now: ${state.phase})`);
+  if (epoch === 'last') return path.join(paths.checkpoints, m.file);
+  if (epoch === 'best') {
+    if (!m.bestFile) throw new Error(`${paths.dir}: the ${model} has no best epoch yet in its ${state.phase === 'cnn' ? 'phase' : 'branch'}; use --epoch last`);
+    return path.join(paths.checkpoints, m.bestFile);
+  }
+  const file = path.join(paths.checkpoints, checkpointName(model, epoch));
+  if (!fs.existsSync(file)) {
+    const pattern = new RegExp(`^${model}-e(\\d+)${CHECKPOINT_EXTENSION.replace('.', '\\.')}$`);
+    const kept = fs
+      .readdirSync(paths.checkpoints)
+      .map((name) => pattern.exec(name)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    throw new Error(
+      `${paths.dir}: no checkpoint of the ${model} at epoch ${epoch}; the run keeps only the latest and the best ` +
+        `(epochs ${kept.join(', ') || 'none'})`,
+    );
+  }
+  return file;
+}
+
+/**
+ * Writes one model of a run as a weights-only safetensors file (atomically): every tensor of its
+ * checkpoint's weights under its own name, no optimizer state; the metadata has `format`
+ * (wsr-native-weights) and `version` as text, and as JSON text `model`, `epoch`, `network` (the
+ * spec), `settings` (the run's), `layouts` and `source`.
+ */
+export function exportWeights(runDir: string, options: ExportOptions): ExportResult {
+  const paths = runPaths(runDir);
+  const config = readConfig(paths);
+  const checkpoint = checkpointFile(runDir, options.model, options.epoch);
+  const { meta, weights, shapes } = readModelWeights(checkpoint);
+  if (meta.model !== options.model) throw new Error(`${checkpoint}: holds model ${meta.model}, expected ${options.model}`);
+  const out = path.resolve(options.out ?? path.join(paths.dir, 'export', checkpointName(options.model, meta.epoch)));
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const tensors = [...weights].map(([name, data]) => ({ name, data, shape: shapes.get(name)! }));
+  const json = JSON.stringify;
+  writeSafetensors(out, tensors, {
+    format: WEIGHTS_FORMAT,
+    version: '1',
+    model: json(meta.model),
+    epoch: json(meta.epoch),
+    network: json(meta.network),
+    settings: json(config.settings),
+    layouts: json(WEIGHT_LAYOUTS),
+    source: json({ run: paths.dir, checkpoint: path.basename(checkpoint), package: config.package, exported: new Date().toISOString() }),
+  });
+  const parameters = tensors.filter((t) => !t.name.endsWith('.tied')).reduce((n, t) => n + t.data.length, 0);
+  return { file: out, checkpoint, epoch: meta.epoch, tensors: tensors.length, parameters };
+}
