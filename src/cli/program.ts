@@ -11,6 +11,7 @@ import { addExperimentCommand } from './experiment';
 import { addExportCommand } from './export';
 import { CliIO, CommandResult } from './io';
 import { addReportCommand } from './report';
+import { addServeCommand } from './serve';
 import { addSweepCommand } from './sweep';
 import { addTrainCommand } from './train';
 
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIO, result: CommandResult, argv: string[]): 
   addAggregateCommand(program, io);
   addDownloadCommand(program, io);
   addReportCommand(program, io);
+  addServeCommand(program, io);
   addExportCommand(program, io);
   addDevicesCommand(program, io);
   registerBenchCommand(program, io);

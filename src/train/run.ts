@@ -138,6 +138,8 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   // A lock lost to a takeover (this process frozen past its lease) stops the run like Ctrl-C.
   const lock = acquireRunLock(paths.dir, { onLost: (message) => { warn(message); request.stop.request('lock lost'); } });
   const cleanup: { dispose(): void }[] = [];
+  // The figures rebuild in the background; the run keeps its lock until they are written.
+  let metricsLog: MetricsLog | null = null;
   let completedEpoch = 0;
   let failed = true;
   try {
@@ -157,6 +159,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
     progress.line(`data: ${data.report.source}`);
     progress.line(data.report.split.description);
     const metrics = new MetricsLog(paths, { png: request.png, warn });
+    metricsLog = metrics;
     if (request.resume) {
       // Keep the completed epochs; a conversion record is kept only once the state says the conversion is done.
       const dropped = metrics.load((r) => r.epoch <= completedEpoch && (state?.phase !== 'cnn' || r.model === 'cnn'));
@@ -232,6 +235,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
     throw error;
   } finally {
     for (const c of cleanup.reverse()) c.dispose();
+    if (metricsLog) await metricsLog.figuresWritten();
     lock.release();
     // A new run that failed before writing anything (missing data, say) leaves no empty folder behind.
     if (failed && !folderExisted) removeIfEmpty(paths.dir);
