@@ -2,6 +2,8 @@
 // loss whose statistics stay on the device.
 #include "args.h"
 #include "cpu/activation_loss.h"
+#include "dispatch.h"
+#include "operands.h"
 #include "registry.h"
 #ifdef WSR_WITH_CUDA
 #include "cuda/activation_loss.h"
@@ -10,14 +12,7 @@
 namespace wsr::binding {
 namespace {
 
-// An elementwise output may be exactly its input (in place) but must not partly overlap it.
-void expect_same_or_distinct(const Tensor& out, const char* out_name, const Tensor& in, const char* in_name) {
-  if (out.data() == in.data() && out.byte_length() == in.byte_length()) return;
-  expect_distinct(out, out_name, in, in_name);
-}
-
-void expect_float32_like(const Tensor& t, const char* name, const Tensor& like, const char* like_name) {
-  expect_dtype(t, DType::Float32, name);
+void expect_shape_of(const Tensor& t, const char* name, const Tensor& like, const char* like_name) {
   if (t.shape() != like.shape())
     throw ArgumentRangeError(std::string(name) + " must have the shape of " + like_name + ", " +
                              shape_str(like.shape()) + ", got " + shape_str(t.shape()));
@@ -28,39 +23,21 @@ void expect_float32_like(const Tensor& t, const char* name, const Tensor& like, 
 // reluForward(x, y): y = max(x, 0) elementwise, any shape; y may be x (in place).
 WSR_EXPORT(reluForward) {
   expect_arg_count(info, 2);
-  const Tensor& x = tensor_arg(info, 0, "x");
-  const Tensor& y = tensor_arg(info, 1, "y");
-  expect_dtype(x, DType::Float32, "x");
-  expect_float32_like(y, "y", x, "x");
-  expect_same_device({{"x", &x}, {"y", &y}});
-  expect_same_or_distinct(y, "y", x, "x");
-
-  const Device d = x.device();
-  if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::relu_forward(x.size(), x.f32(), y.f32()));
-  else
-    cpu::relu_forward(x.size(), x.f32(), y.f32());
+  const Operands t(info, {input(0, "x"), output(1, "y").may_be("x")});
+  expect_shape_of(t["y"], "y", t["x"], "x");
+  t.check_placement();
+  WSR_DISPATCH(t.device(), relu_forward, t["x"].size(), t.f32("x"), t.f32("y"));
   return info.Env().Undefined();
 }
 
 // reluBackward(y, dy, dx): dx = dy where the forward OUTPUT y > 0, else 0; dx may be dy (in place).
 WSR_EXPORT(reluBackward) {
   expect_arg_count(info, 3);
-  const Tensor& y = tensor_arg(info, 0, "y");
-  const Tensor& dy = tensor_arg(info, 1, "dy");
-  const Tensor& dx = tensor_arg(info, 2, "dx");
-  expect_dtype(y, DType::Float32, "y");
-  expect_float32_like(dy, "dy", y, "y");
-  expect_float32_like(dx, "dx", y, "y");
-  expect_same_device({{"y", &y}, {"dy", &dy}, {"dx", &dx}});
-  expect_distinct(dx, "dx", y, "y");
-  expect_same_or_distinct(dx, "dx", dy, "dy");
-
-  const Device d = y.device();
-  if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::relu_backward(y.size(), y.f32(), dy.f32(), dx.f32()));
-  else
-    cpu::relu_backward(y.size(), y.f32(), dy.f32(), dx.f32());
+  const Operands t(info, {input(0, "y"), input(1, "dy"), output(2, "dx").may_be("dy")});
+  expect_shape_of(t["dy"], "dy", t["y"], "y");
+  expect_shape_of(t["dx"], "dx", t["y"], "y");
+  t.check_placement();
+  WSR_DISPATCH(t.device(), relu_backward, t["y"].size(), t.f32("y"), t.f32("dy"), t.f32("dx"));
   return info.Env().Undefined();
 }
 
@@ -71,38 +48,19 @@ WSR_EXPORT(reluBackward) {
 // cuda/activation_loss.h).
 WSR_EXPORT(softmaxCrossEntropy) {
   expect_arg_count(info, 5);
-  const Tensor& logits = tensor_arg(info, 0, "logits");
-  const Tensor& labels = tensor_arg(info, 1, "labels");
-  const Tensor* dlogits = optional_tensor_arg(info, 2, "dlogits");
-  const Tensor& stats = tensor_arg(info, 3, "stats");
+  const Operands t(info, {input(0, "logits", 2, "N,C"), input(1, "labels").of(DType::Uint8),
+                          output(2, "dlogits", 2, "N,C").optional(), output(3, "stats", 1, "2: loss sum, correct count")});
   const bool accumulate = bool_arg(info, 4, "accumulate");
-  expect_f32(logits, 2, "logits", "N,C");
+  const Tensor& logits = t["logits"];
   const ClassifierShape s{logits.dim(0), logits.dim(1)};
   if (s.classes < 1)
     throw ArgumentRangeError("logits must have at least one class, got shape " + shape_str(logits.shape()));
-  expect_dtype(labels, DType::Uint8, "labels");
-  expect_shape(labels, {s.n}, "labels");
-  if (dlogits) {
-    expect_f32(*dlogits, 2, "dlogits", "N,C");
-    expect_shape(*dlogits, logits.shape(), "dlogits");
-  }
-  expect_f32(stats, 1, "stats", "2: loss sum, correct count");
-  expect_shape(stats, {2}, "stats");
-  expect_same_device({{"logits", &logits}, {"labels", &labels}, {"dlogits", dlogits}, {"stats", &stats}});
-  if (dlogits) {
-    expect_distinct(*dlogits, "dlogits", logits, "logits");
-    expect_distinct(*dlogits, "dlogits", labels, "labels");
-    expect_distinct(*dlogits, "dlogits", stats, "stats");
-  }
-  expect_distinct(stats, "stats", logits, "logits");
-  expect_distinct(stats, "stats", labels, "labels");
-
-  float* grad = dlogits ? dlogits->f32() : nullptr;
-  const Device d = logits.device();
-  if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::softmax_cross_entropy(s, logits.f32(), labels.u8(), grad, stats.f32(), accumulate));
-  else
-    cpu::softmax_cross_entropy(s, logits.f32(), labels.u8(), grad, stats.f32(), accumulate);
+  expect_shape(t["labels"], {s.n}, "labels");
+  if (t.get("dlogits")) expect_shape(t["dlogits"], logits.shape(), "dlogits");
+  expect_shape(t["stats"], {2}, "stats");
+  t.check_placement();
+  WSR_DISPATCH(t.device(), softmax_cross_entropy, s, t.f32("logits"), t["labels"].u8(), t.f32("dlogits"), t.f32("stats"),
+               accumulate);
   return info.Env().Undefined();
 }
 

@@ -131,8 +131,7 @@ void expect_dtype(const Tensor& t, DType dtype, const char* name) {
     throw ArgumentTypeError(std::string(name) + " must be " + dtype_name(dtype) + ", got " + dtype_name(t.dtype()));
 }
 
-void expect_f32(const Tensor& t, size_t rank, const char* name, const char* dims) {
-  expect_dtype(t, DType::Float32, name);
+void expect_rank(const Tensor& t, size_t rank, const char* name, const char* dims) {
   if (t.rank() != rank)
     throw ArgumentRangeError(std::string(name) + " must have " + std::to_string(rank) + " dimensions (" + dims +
                              "), got shape " + shape_str(t.shape()));
@@ -142,19 +141,6 @@ void expect_shape(const Tensor& t, const Shape& expected, const char* name) {
   if (t.shape() != expected)
     throw ArgumentRangeError(std::string(name) + " must have shape " + shape_str(expected) + ", got " +
                              shape_str(t.shape()));
-}
-
-void expect_same_device(std::initializer_list<std::pair<const char*, const Tensor*>> tensors) {
-  const std::pair<const char*, const Tensor*>* first = nullptr;
-  for (const auto& entry : tensors) {
-    if (!entry.second) continue;
-    if (!first) {
-      first = &entry;
-    } else if (entry.second->device() != first->second->device()) {
-      throw ArgumentRangeError(std::string(entry.first) + " is on " + entry.second->device().str() + " but " +
-                               first->first + " is on " + first->second->device().str());
-    }
-  }
 }
 
 void expect_distinct(const Tensor& a, const char* a_name, const Tensor& b, const char* b_name) {

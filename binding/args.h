@@ -3,7 +3,6 @@
 #pragma once
 #include <napi.h>
 
-#include <initializer_list>
 #include <stdexcept>
 #include <string>
 
@@ -47,10 +46,9 @@ std::string exception_message(const Napi::Error& e);
 
 // Tensor checks.
 void expect_dtype(const Tensor& t, DType dtype, const char* name);
-// A float32 tensor of the given rank; `dims` names the axes for the message, e.g. "N,C,H,W".
-void expect_f32(const Tensor& t, size_t rank, const char* name, const char* dims);
+// A tensor of the given rank; `dims` names the axes for the message, e.g. "N,C,H,W".
+void expect_rank(const Tensor& t, size_t rank, const char* name, const char* dims);
 void expect_shape(const Tensor& t, const Shape& expected, const char* name);
-void expect_same_device(std::initializer_list<std::pair<const char*, const Tensor*>> tensors);
 // Output tensors must not share memory with inputs they are computed from.
 void expect_distinct(const Tensor& a, const char* a_name, const Tensor& b, const char* b_name);
 

@@ -7,6 +7,8 @@
 
 #include "args.h"
 #include "cpu/augment.h"
+#include "dispatch.h"
+#include "operands.h"
 #include "registry.h"
 #ifdef WSR_WITH_CUDA
 #include "cuda/augment.h"
@@ -24,25 +26,26 @@ std::string number_str(double v) {
 }
 
 struct Images {
-  Tensor& x;
-  Tensor& y;
+  Operands t;
   ImageBatch shape;
+  Device device() const { return t.device(); }
+  const float* x() const { return t.f32("x"); }
+  float* y() const { return t.f32("y"); }
 };
 
 // x (arg 0) and y (arg 1): float32 [N,C,H,W] of one shape on one device. In place (y's memory is
 // x's) only where `in_place_ok`; no other overlap ever.
 Images image_args(const Napi::CallbackInfo& info, bool in_place_ok) {
-  Tensor& x = tensor_arg(info, 0, "x");
-  Tensor& y = tensor_arg(info, 1, "y");
-  expect_f32(x, 4, "x", "N,C,H,W");
-  expect_dtype(y, DType::Float32, "y");
-  expect_shape(y, x.shape(), "y");
-  expect_same_device({{"x", &x}, {"y", &y}});
-  const bool same_memory = x.data() == y.data() && x.byte_length() > 0;
-  if (same_memory && !in_place_ok)
+  OperandSpec y = output(1, "y");
+  if (in_place_ok) y.may_be("x");
+  Operands t(info, {input(0, "x", 4, "N,C,H,W"), y});
+  const Tensor &x = t["x"], &out = t["y"];
+  expect_shape(out, x.shape(), "y");
+  if (!in_place_ok && x.data() == out.data() && x.byte_length() > 0)
     throw ArgumentRangeError("y must not share memory with x (this op cannot run in place)");
-  if (!same_memory) expect_distinct(y, "y", x, "x");
-  return Images{x, y, ImageBatch{x.dim(0), x.dim(1), x.dim(2), x.dim(3)}};
+  t.check_placement();
+  const ImageBatch shape{x.dim(0), x.dim(1), x.dim(2), x.dim(3)};
+  return Images{std::move(t), shape};
 }
 
 uint32_t word_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
@@ -73,9 +76,7 @@ WSR_EXPORT(gaussianNoise) {
   Images t = image_args(info, true);
   const double sigma = sigma_arg(info, 2);
   const uint32_t seed = word_arg(info, 3, "seed"), stream = word_arg(info, 4, "stream");
-  const Device d = t.x.device();
-  if (d.is_cuda()) WSR_ON_CUDA(d, cuda::gaussian_noise(t.shape, t.x.f32(), t.y.f32(), sigma, seed, stream));
-  else cpu::gaussian_noise(t.shape, t.x.f32(), t.y.f32(), sigma, seed, stream);
+  WSR_DISPATCH(t.device(), gaussian_noise, t.shape, t.x(), t.y(), sigma, seed, stream);
   return info.Env().Undefined();
 }
 
@@ -87,9 +88,7 @@ WSR_EXPORT(edgeNoise) {
   const double sigma = sigma_arg(info, 2);
   const int64_t border = int_arg(info, 3, "border", 0, kMaxDim);
   const uint32_t seed = word_arg(info, 4, "seed"), stream = word_arg(info, 5, "stream");
-  const Device d = t.x.device();
-  if (d.is_cuda()) WSR_ON_CUDA(d, cuda::edge_noise(t.shape, t.x.f32(), t.y.f32(), sigma, border, seed, stream));
-  else cpu::edge_noise(t.shape, t.x.f32(), t.y.f32(), sigma, border, seed, stream);
+  WSR_DISPATCH(t.device(), edge_noise, t.shape, t.x(), t.y(), sigma, border, seed, stream);
   return info.Env().Undefined();
 }
 
@@ -100,9 +99,7 @@ WSR_EXPORT(translate) {
   Images t = image_args(info, false);
   const double max_fraction = bounded_arg(info, 2, "maxFraction", 0.0, 1.0, true);
   const uint32_t seed = word_arg(info, 3, "seed"), stream = word_arg(info, 4, "stream");
-  const Device d = t.x.device();
-  if (d.is_cuda()) WSR_ON_CUDA(d, cuda::translate(t.shape, t.x.f32(), t.y.f32(), max_fraction, seed, stream));
-  else cpu::translate(t.shape, t.x.f32(), t.y.f32(), max_fraction, seed, stream);
+  WSR_DISPATCH(t.device(), translate, t.shape, t.x(), t.y(), max_fraction, seed, stream);
   return info.Env().Undefined();
 }
 
@@ -113,9 +110,7 @@ WSR_EXPORT(rotate) {
   Images t = image_args(info, false);
   const double max_degrees = bounded_arg(info, 2, "maxDegrees", 0.0, 180.0);
   const uint32_t seed = word_arg(info, 3, "seed"), stream = word_arg(info, 4, "stream");
-  const Device d = t.x.device();
-  if (d.is_cuda()) WSR_ON_CUDA(d, cuda::rotate(t.shape, t.x.f32(), t.y.f32(), max_degrees, seed, stream));
-  else cpu::rotate(t.shape, t.x.f32(), t.y.f32(), max_degrees, seed, stream);
+  WSR_DISPATCH(t.device(), rotate, t.shape, t.x(), t.y(), max_degrees, seed, stream);
   return info.Env().Undefined();
 }
 
@@ -123,9 +118,7 @@ WSR_EXPORT(rotate) {
 WSR_EXPORT(quadrantSwap) {
   expect_arg_count(info, 2);
   Images t = image_args(info, false);
-  const Device d = t.x.device();
-  if (d.is_cuda()) WSR_ON_CUDA(d, cuda::quadrant_swap(t.shape, t.x.f32(), t.y.f32()));
-  else cpu::quadrant_swap(t.shape, t.x.f32(), t.y.f32());
+  WSR_DISPATCH(t.device(), quadrant_swap, t.shape, t.x(), t.y());
   return info.Env().Undefined();
 }
 

@@ -7,6 +7,8 @@
 
 #include "args.h"
 #include "cpu/distance.h"
+#include "dispatch.h"
+#include "operands.h"
 #include "registry.h"
 #include "workspace.h"
 #ifdef WSR_WITH_CUDA
@@ -16,9 +18,8 @@
 namespace wsr::binding {
 namespace {
 
-// The [OH, OW] grid of banks of a non-empty float32 weight of rank >= 3.
+// The [OH, OW] grid of banks of a non-empty weight of rank >= 3 (float32: checked by Operands).
 FilterGrid filter_grid_arg(const Tensor& w) {
-  expect_dtype(w, DType::Float32, "w");
   if (w.rank() < 3)
     throw ArgumentRangeError("w must have at least 3 dimensions (OH,OW,...bank), got shape " + shape_str(w.shape()));
   if (w.size() == 0) throw ArgumentRangeError("w must not be empty, got shape " + shape_str(w.shape()));
@@ -58,22 +59,19 @@ WSR_EXPORT(localDistances) {
   // radii first: reading an array's elements can run JavaScript (a getter), which could dispose
   // a tensor already taken and leave it without memory. Taking tensors runs none.
   const std::vector<int64_t> radii = radii_arg(info, 1);
-  const Tensor& w = tensor_arg(info, 0, "w");
-  Tensor& out = tensor_arg(info, 2, "out");
-  const FilterGrid grid = filter_grid_arg(w);
-  expect_dtype(out, DType::Float32, "out");
-  expect_shape(out, {static_cast<int64_t>(radii.size()), 2}, "out");
-  expect_same_device({{"w", &w}, {"out", &out}});
-  expect_distinct(out, "out", w, "w");
+  const Operands t(info, {input(0, "w"), output(2, "out")});
+  const FilterGrid grid = filter_grid_arg(t["w"]);
+  expect_shape(t["out"], {static_cast<int64_t>(radii.size()), 2}, "out");
+  t.check_placement();
   const RingLayout layout = ring_layout(grid, radii.data(), static_cast<int>(radii.size()));
-
-  const Device d = w.device();
+  const Device d = t.device();
   if (d.is_cuda()) {
+    // The CUDA reduction's partial sums, in double: not the float workspace of WSR_DISPATCH_WITH_WORKSPACE.
     const int64_t doubles = local_distances_workspace_doubles(grid, layout);
     const WorkspaceLease workspace(d, static_cast<size_t>(doubles) * sizeof(double));
-    WSR_ON_CUDA(d, cuda::local_distances(w.f32(), grid, layout, workspace.as<double>(), out.f32()));
+    WSR_ON_CUDA(d, cuda::local_distances(t.f32("w"), grid, layout, workspace.as<double>(), t.f32("out")));
   } else {
-    cpu::local_distances(w.f32(), grid, layout, out.f32());
+    cpu::local_distances(t.f32("w"), grid, layout, t.f32("out"));
   }
   return info.Env().Undefined();
 }
@@ -83,25 +81,14 @@ WSR_EXPORT(localDistances) {
 // out: float32 [2, OH, OW].
 WSR_EXPORT(referenceDistances) {
   expect_arg_count(info, 3);
-  const Tensor& w = tensor_arg(info, 0, "w");
-  const Tensor& ref = tensor_arg(info, 1, "ref");
-  Tensor& out = tensor_arg(info, 2, "out");
-  const FilterGrid grid = filter_grid_arg(w);
-  expect_dtype(ref, DType::Float32, "ref");
-  if (ref.size() != grid.bank)
+  const Operands t(info, {input(0, "w"), input(1, "ref"), output(2, "out")});
+  const FilterGrid grid = filter_grid_arg(t["w"]);
+  if (t["ref"].size() != grid.bank)
     throw ArgumentRangeError("ref must have " + std::to_string(grid.bank) + " elements (one bank of w " +
-                             shape_str(w.shape()) + "), got shape " + shape_str(ref.shape()));
-  expect_dtype(out, DType::Float32, "out");
-  expect_shape(out, {2, grid.oh, grid.ow}, "out");
-  expect_same_device({{"w", &w}, {"ref", &ref}, {"out", &out}});
-  expect_distinct(out, "out", w, "w");
-  expect_distinct(out, "out", ref, "ref");
-
-  const Device d = w.device();
-  if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::reference_distances(w.f32(), ref.f32(), grid, out.f32()));
-  else
-    cpu::reference_distances(w.f32(), ref.f32(), grid, out.f32());
+                             shape_str(t["w"].shape()) + "), got shape " + shape_str(t["ref"].shape()));
+  expect_shape(t["out"], {2, grid.oh, grid.ow}, "out");
+  t.check_placement();
+  WSR_DISPATCH(t.device(), reference_distances, t.f32("w"), t.f32("ref"), grid, t.f32("out"));
   return info.Env().Undefined();
 }
 

@@ -2,6 +2,8 @@
 // the reductions sum and sumSquares into a one-element tensor (which stays on the device).
 #include "args.h"
 #include "cpu/elementwise.h"
+#include "dispatch.h"
+#include "operands.h"
 #include "registry.h"
 #ifdef WSR_WITH_CUDA
 #include "cuda/elementwise.h"
@@ -10,12 +12,13 @@
 namespace wsr::binding {
 namespace {
 
-// The reductions' output: float32 [1], on x's device, apart from x.
-void expect_scalar_out(const Tensor& out, const Tensor& x) {
-  expect_f32(out, 1, "out", "1");
-  expect_shape(out, {1}, "out");
-  expect_same_device({{"x", &x}, {"out", &out}});
-  expect_distinct(out, "out", x, "x");
+// x (argument 0) and the reductions' output out (argument 1): float32 [1], on x's device, apart from x.
+Operands reduction_args(const Napi::CallbackInfo& info) {
+  expect_arg_count(info, 2);
+  Operands t(info, {input(0, "x"), output(1, "out", 1, "1")});
+  expect_shape(t["out"], {1}, "out");
+  t.check_placement();
+  return t;
 }
 
 }  // namespace
@@ -23,77 +26,43 @@ void expect_scalar_out(const Tensor& out, const Tensor& x) {
 // fill(t, value): every element of t = value (finite).
 WSR_EXPORT(fill) {
   expect_arg_count(info, 2);
-  const Tensor& t = tensor_arg(info, 0, "t");
+  const Operands t(info, {output(0, "t")});
   const float value = static_cast<float>(number_arg(info, 1, "value"));
-  expect_dtype(t, DType::Float32, "t");
-  const Device d = t.device();
-  if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::fill(t.size(), value, t.f32()));
-  else
-    cpu::fill(t.size(), value, t.f32());
+  WSR_DISPATCH(t.device(), fill, t["t"].size(), value, t.f32("t"));
   return info.Env().Undefined();
 }
 
 // scale(t, alpha): t *= alpha, in place.
 WSR_EXPORT(scale) {
   expect_arg_count(info, 2);
-  const Tensor& t = tensor_arg(info, 0, "t");
+  const Operands t(info, {output(0, "t")});
   const float alpha = static_cast<float>(number_arg(info, 1, "alpha"));
-  expect_dtype(t, DType::Float32, "t");
-  const Device d = t.device();
-  if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::scale(t.size(), alpha, t.f32()));
-  else
-    cpu::scale(t.size(), alpha, t.f32());
+  WSR_DISPATCH(t.device(), scale, t["t"].size(), alpha, t.f32("t"));
   return info.Env().Undefined();
 }
 
 // axpy(y, alpha, x): y += alpha·x; x has y's shape and does not share its memory.
 WSR_EXPORT(axpy) {
   expect_arg_count(info, 3);
-  const Tensor& y = tensor_arg(info, 0, "y");
+  const Operands t(info, {input(2, "x"), output(0, "y")});
   const float alpha = static_cast<float>(number_arg(info, 1, "alpha"));
-  const Tensor& x = tensor_arg(info, 2, "x");
-  expect_dtype(y, DType::Float32, "y");
-  expect_dtype(x, DType::Float32, "x");
-  expect_shape(x, y.shape(), "x");
-  expect_same_device({{"y", &y}, {"x", &x}});
-  expect_distinct(y, "y", x, "x");
-  const Device d = y.device();
-  if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::axpy(y.size(), alpha, x.f32(), y.f32()));
-  else
-    cpu::axpy(y.size(), alpha, x.f32(), y.f32());
+  expect_shape(t["x"], t["y"].shape(), "x");
+  t.check_placement();
+  WSR_DISPATCH(t.device(), axpy, t["y"].size(), alpha, t.f32("x"), t.f32("y"));
   return info.Env().Undefined();
 }
 
 // sum(x, out [1]): out[0] = Σ x (overwritten).
 WSR_EXPORT(sum) {
-  expect_arg_count(info, 2);
-  const Tensor& x = tensor_arg(info, 0, "x");
-  const Tensor& out = tensor_arg(info, 1, "out");
-  expect_dtype(x, DType::Float32, "x");
-  expect_scalar_out(out, x);
-  const Device d = x.device();
-  if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::sum(x.size(), x.f32(), out.f32()));
-  else
-    cpu::sum(x.size(), x.f32(), out.f32());
+  const Operands t = reduction_args(info);
+  WSR_DISPATCH(t.device(), sum, t["x"].size(), t.f32("x"), t.f32("out"));
   return info.Env().Undefined();
 }
 
 // sumSquares(x, out [1]): out[0] = Σ x² (overwritten); for norms.
 WSR_EXPORT(sumSquares) {
-  expect_arg_count(info, 2);
-  const Tensor& x = tensor_arg(info, 0, "x");
-  const Tensor& out = tensor_arg(info, 1, "out");
-  expect_dtype(x, DType::Float32, "x");
-  expect_scalar_out(out, x);
-  const Device d = x.device();
-  if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::sum_squares(x.size(), x.f32(), out.f32()));
-  else
-    cpu::sum_squares(x.size(), x.f32(), out.f32());
+  const Operands t = reduction_args(info);
+  WSR_DISPATCH(t.device(), sum_squares, t["x"].size(), t.f32("x"), t.f32("out"));
   return info.Env().Undefined();
 }
 

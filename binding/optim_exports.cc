@@ -2,10 +2,13 @@
 // the state tensors in place; nothing is allocated.
 #include <cfloat>
 #include <cmath>
+#include <initializer_list>
 #include <string>
 
 #include "args.h"
 #include "cpu/optim.h"
+#include "dispatch.h"
+#include "operands.h"
 #include "registry.h"
 #ifdef WSR_WITH_CUDA
 #include "cuda/optim.h"
@@ -43,10 +46,9 @@ double unit_interval_arg(const Napi::CallbackInfo& info, size_t i, const char* n
   return x;
 }
 
-// A float32 tensor with exactly the parameter's shape.
-void expect_like_param(const Tensor& t, const char* name, const Tensor& param) {
-  expect_dtype(t, DType::Float32, name);
-  expect_shape(t, param.shape(), name);
+// Every tensor in `names` has exactly the parameter's shape.
+void expect_shapes_of_param(const Operands& t, std::initializer_list<const char*> names) {
+  for (const char* name : names) expect_shape(t[name], t["param"].shape(), name);
 }
 
 }  // namespace
@@ -55,28 +57,15 @@ void expect_like_param(const Tensor& t, const char* name, const Tensor& param) {
 // (PyTorch semantics, see common/optim_config.h). With momentum 0 the velocity is left untouched.
 WSR_EXPORT(sgdUpdate) {
   expect_arg_count(info, 7);
-  Tensor& param = tensor_arg(info, 0, "param");
-  const Tensor& grad = tensor_arg(info, 1, "grad");
-  Tensor& velocity = tensor_arg(info, 2, "velocity");
+  const Operands t(info, {input(1, "grad"), output(0, "param"), output(2, "velocity")});
   SgdConfig config{};
   config.lr = static_cast<float>(learning_rate_arg(info, 3));
   config.momentum = static_cast<float>(unit_interval_arg(info, 4, "momentum"));
   config.nesterov = bool_arg(info, 5, "nesterov");
   config.weight_decay = static_cast<float>(weight_decay_arg(info, 6));
-
-  expect_dtype(param, DType::Float32, "param");
-  expect_like_param(grad, "grad", param);
-  expect_like_param(velocity, "velocity", param);
-  expect_same_device({{"param", &param}, {"grad", &grad}, {"velocity", &velocity}});
-  expect_distinct(grad, "grad", param, "param");
-  expect_distinct(velocity, "velocity", param, "param");
-  expect_distinct(velocity, "velocity", grad, "grad");
-
-  const Device d = param.device();
-  if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::sgd_update(param.f32(), grad.f32(), velocity.f32(), param.size(), config));
-  else
-    cpu::sgd_update(param.f32(), grad.f32(), velocity.f32(), param.size(), config);
+  expect_shapes_of_param(t, {"grad", "velocity"});
+  t.check_placement();
+  WSR_DISPATCH(t.device(), sgd_update, t.f32("param"), t.f32("grad"), t.f32("velocity"), t["param"].size(), config);
   return info.Env().Undefined();
 }
 
@@ -84,10 +73,7 @@ WSR_EXPORT(sgdUpdate) {
 // `step` (1 for the first) in place; bias corrections in double on the host (see common/optim_config.h).
 WSR_EXPORT(adamUpdate) {
   expect_arg_count(info, 10);
-  Tensor& param = tensor_arg(info, 0, "param");
-  const Tensor& grad = tensor_arg(info, 1, "grad");
-  Tensor& m = tensor_arg(info, 2, "m");
-  Tensor& v = tensor_arg(info, 3, "v");
+  const Operands t(info, {input(1, "grad"), output(0, "param"), output(2, "m"), output(3, "v")});
   const double lr = learning_rate_arg(info, 4);
   const double beta1 = unit_interval_arg(info, 5, "beta1");
   const double beta2 = unit_interval_arg(info, 6, "beta2");
@@ -96,26 +82,12 @@ WSR_EXPORT(adamUpdate) {
     throw ArgumentRangeError("epsilon must be > 0 and representable in float32, got " + number_str(epsilon));
   const int64_t step = int_arg(info, 8, "step", 1, int64_t{1} << 53);
   const double weight_decay = weight_decay_arg(info, 9);
-
-  expect_dtype(param, DType::Float32, "param");
-  expect_like_param(grad, "grad", param);
-  expect_like_param(m, "m", param);
-  expect_like_param(v, "v", param);
-  expect_same_device({{"param", &param}, {"grad", &grad}, {"m", &m}, {"v", &v}});
-  expect_distinct(grad, "grad", param, "param");
-  expect_distinct(m, "m", param, "param");
-  expect_distinct(m, "m", grad, "grad");
-  expect_distinct(v, "v", param, "param");
-  expect_distinct(v, "v", grad, "grad");
-  expect_distinct(v, "v", m, "m");
+  expect_shapes_of_param(t, {"grad", "m", "v"});
+  t.check_placement();
 
   // Bias corrections in double from the hyperparameters as given; the same float32 config on both devices.
   const AdamConfig config = adam_config(lr, beta1, beta2, epsilon, step, weight_decay);
-  const Device d = param.device();
-  if (d.is_cuda())
-    WSR_ON_CUDA(d, cuda::adam_update(param.f32(), grad.f32(), m.f32(), v.f32(), param.size(), config));
-  else
-    cpu::adam_update(param.f32(), grad.f32(), m.f32(), v.f32(), param.size(), config);
+  WSR_DISPATCH(t.device(), adam_update, t.f32("param"), t.f32("grad"), t.f32("m"), t.f32("v"), t["param"].size(), config);
   return info.Env().Undefined();
 }
 

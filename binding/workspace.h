@@ -28,11 +28,4 @@ class WorkspaceLease {
   void* data_ = nullptr;
 };
 
-// Runs launch(workspace) with the device's workspace leased for `floats` floats (a CUDA launcher's scratch).
-template <class Launch>
-void with_workspace(Device device, size_t floats, Launch&& launch) {
-  const WorkspaceLease lease(device, floats * sizeof(float));
-  launch(lease.as<float>());
-}
-
 }  // namespace wsr::binding

@@ -268,9 +268,13 @@ double sum_floats(const float* v, int64_t n) {
   return total;
 }
 
+// 2·MACs of any of the three passes.
+double flops(const WindowGeometry& s) { return 2.0 * static_cast<double>(s.output_size()) * static_cast<double>(s.patch_size()); }
+
 }  // namespace
 
 void conv2d_forward(const WindowGeometry& s, const float* x, const float* w, const float* b, float* y) {
+  const OpSize size(flops(s));
   const Plan plan = make_plan(s);
   if (plan.outer) {
     parallel_for(s.n, [&](int64_t first, int64_t last) { forward_images(s, plan, false, x, w, b, y, first, last); });
@@ -280,6 +284,7 @@ void conv2d_forward(const WindowGeometry& s, const float* x, const float* w, con
 }
 
 void conv2d_backward_input(const WindowGeometry& s, const float* dy, const float* w, float* dx) {
+  const OpSize size(flops(s));
   const Plan plan = make_plan(s);
   if (plan.outer) {
     parallel_for(s.n, [&](int64_t first, int64_t last) {
@@ -291,6 +296,7 @@ void conv2d_backward_input(const WindowGeometry& s, const float* dy, const float
 }
 
 void conv2d_backward_weight(const WindowGeometry& s, const float* x, const float* dy, float* dw, float* db) {
+  const OpSize size(flops(s));
   const Plan plan = make_plan(s);
   const int64_t KP = s.conv_weight_size();
   if (plan.outer) {

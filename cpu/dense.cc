@@ -12,9 +12,13 @@ namespace {
 // Columns per parallel chunk of the bias gradient, so each chunk's accumulators stay in L1.
 constexpr int64_t kBiasColumnGrain = 256;
 
+// 2·MACs of the forward pass (and of each backward product).
+double flops(const DenseShape& s) { return 2.0 * static_cast<double>(s.n) * static_cast<double>(s.in) * static_cast<double>(s.out); }
+
 }  // namespace
 
 void dense_forward(const DenseShape& s, const float* x, const float* w, const float* b, float* y) {
+  const OpSize size(flops(s));
   if (s.n == 0 || s.out == 0) return;
   float beta = 0.f;
   if (b) {
@@ -30,6 +34,7 @@ void dense_forward(const DenseShape& s, const float* x, const float* w, const fl
 
 void dense_backward(const DenseShape& s, const float* x, const float* w, const float* dy, float* dx, float* dw,
                     float* db) {
+  const OpSize size(flops(s) * (dx ? 2 : 1));
   // dx[n, in] = dy[n, out] · w[out, in]
   if (dx) sgemm_parallel(false, false, s.n, s.in, s.out, 1.f, dy, s.out, w, s.in, 0.f, dx, s.in);
   // dw[out, in] = dy[n, out]ᵀ · x[n, in]  (n == 0 gives zeros: the GEMM with K == 0 and beta == 0)

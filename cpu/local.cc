@@ -117,9 +117,13 @@ void gather_group_dy(const WindowGeometry& s, const float* dy, int64_t g0, int64
   });
 }
 
+// 2·MACs of any of the three passes.
+double flops(const WindowGeometry& s) { return 2.0 * static_cast<double>(s.output_size()) * static_cast<double>(s.patch_size()); }
+
 }  // namespace
 
 void local2d_forward(const WindowGeometry& s, const float* x, const float* w, const float* b, float* y) {
+  const OpSize size(flops(s));
   const int64_t P = s.positions(), N = s.n, K = s.k, ckk = s.patch_size(), bank = s.conv_weight_size();
   const int64_t G = group_size(s);
   float* patches = scratch(scratch_a, G * N * ckk);
@@ -141,6 +145,7 @@ void local2d_forward(const WindowGeometry& s, const float* x, const float* w, co
 }
 
 void local2d_backward_input(const WindowGeometry& s, const float* dy, const float* w, float* dx) {
+  const OpSize size(flops(s));
   const int64_t P = s.positions(), N = s.n, K = s.k, ckk = s.patch_size(), bank = s.conv_weight_size();
   const int64_t plane = int64_t{s.h} * s.w, planes = N * s.c;
   const int64_t G = group_size(s);
@@ -166,6 +171,7 @@ void local2d_backward_input(const WindowGeometry& s, const float* dy, const floa
 }
 
 void local2d_backward_weight(const WindowGeometry& s, const float* x, const float* dy, float* dw, float* db) {
+  const OpSize size(flops(s));
   const int64_t P = s.positions(), N = s.n, K = s.k, ckk = s.patch_size(), bank = s.conv_weight_size();
   const int64_t G = group_size(s);
   float* dy_group = scratch(scratch_a, G * N * K);

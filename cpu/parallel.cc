@@ -110,6 +110,11 @@ std::mutex run_mutex;  // one parallel region at a time across JS worker threads
 
 }  // namespace
 
+OpSize::OpSize(double flops) : saved_(in_parallel_region) {
+  if (flops < kMinParallelFlops) in_parallel_region = true;
+}
+OpSize::~OpSize() { in_parallel_region = saved_; }
+
 int num_threads() { return pool().size(); }
 
 void set_num_threads(int n) {

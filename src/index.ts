@@ -13,7 +13,7 @@ export {
 } from './device';
 export type { DeviceInfo, DeviceName } from './device';
 
-export { resolvePadding, resolveStride, outputSize } from './ops/geometry';
+export { resolvePadding, resolveStride, outputSize, resolveWindow } from './ops/geometry';
 export {
   conv2d,
   conv2dBackward,
@@ -23,8 +23,9 @@ export {
   conv2dOutputShape,
   conv2dGeometry,
 } from './ops/conv';
-export type { Conv2dOptions, Conv2dStride, Conv2dPadding, Conv2dGeometry, Conv2dGradients } from './ops/conv';
-export type { Padding, Padding2d, Stride } from './ops/geometry';
+export type { Conv2dOptions, Conv2dStride, Conv2dPadding } from './ops/conv';
+export type { Padding, Padding2d, Stride, WindowOptions, WindowGeometry } from './ops/geometry';
+export type { WindowBackwardOptions, WindowGradients } from './ops/window';
 export {
   local2d,
   local2dBackward,
@@ -35,7 +36,7 @@ export {
   convToLocal,
   localToConv,
 } from './ops/local';
-export type { Local2dOptions, Local2dGeometry, Local2dBackwardOptions } from './ops/local';
+export type { Local2dOptions } from './ops/local';
 export { dense, denseBackward } from './ops/dense';
 export type { DenseGradients, DenseBackwardOptions } from './ops/dense';
 export { relu, reluBackward, softmaxCrossEntropy, readLossStats, crossEntropyLoss } from './ops/activation';

@@ -1,7 +1,6 @@
 import { Tensor, numThreads, setNumThreads } from '../src';
 import { nativeAddon } from '../src/native';
 import {
-  Conv2dGeometry,
   Conv2dOptions,
   conv2d,
   conv2dBackward,
@@ -11,7 +10,7 @@ import {
   conv2dGeometry,
   conv2dOutputShape,
 } from '../src/ops/conv';
-import { Padding, Stride, resolvePadding, resolveStride } from '../src/ops/geometry';
+import { Padding, Stride, WindowGeometry, resolvePadding, resolveStride } from '../src/ops/geometry';
 import { dot, expectClose, finiteDifferences, sampleIndices } from './helpers/compare';
 import { describeCuda, testDevices } from './helpers/devices';
 import { Random, random } from './helpers/random';
@@ -27,8 +26,18 @@ interface Case {
   expectedOutput: [number, number];
 }
 
+/** A case's window geometry as conv2dGeometry resolves it, with the output shape conv2dOutputShape gives. */
+interface Geometry extends WindowGeometry {
+  outputShape: [number, number, number, number];
+}
+
+function geometryOf(c: Case): Geometry {
+  const { xShape, wShape } = shapesOf(c);
+  return { ...conv2dGeometry(xShape, wShape, c.options), outputShape: conv2dOutputShape(xShape, wShape, c.options) };
+}
+
 // Calls visit(yi, xi, wi, k) for every (output, input, weight) triple that one multiply-add joins.
-function forEachTap(c: Case, g: Conv2dGeometry, visit: (yi: number, xi: number, wi: number, k: number) => void): void {
+function forEachTap(c: Case, g: Geometry, visit: (yi: number, xi: number, wi: number, k: number) => void): void {
   const { n, c: ch, h, w, k, kh, kw } = c.shape;
   const [, , oh, ow] = g.outputShape;
   for (let img = 0; img < n; img++)
@@ -38,10 +47,10 @@ function forEachTap(c: Case, g: Conv2dGeometry, visit: (yi: number, xi: number, 
           const yi = ((img * k + ko) * oh + oy) * ow + ox;
           for (let ci = 0; ci < ch; ci++)
             for (let i = 0; i < kh; i++) {
-              const iy = oy * g.strideH - g.padTop + i;
+              const iy = oy * g.stride[0] - g.padding.top + i;
               if (iy < 0 || iy >= h) continue;
               for (let j = 0; j < kw; j++) {
-                const ix = ox * g.strideW - g.padLeft + j;
+                const ix = ox * g.stride[1] - g.padding.left + j;
                 if (ix < 0 || ix >= w) continue;
                 visit(yi, ((img * ch + ci) * h + iy) * w + ix, ((ko * ch + ci) * kh + i) * kw + j, ko);
               }
@@ -49,11 +58,11 @@ function forEachTap(c: Case, g: Conv2dGeometry, visit: (yi: number, xi: number, 
         }
 }
 
-function outputSize(g: Conv2dGeometry): number {
+function outputSize(g: Geometry): number {
   return g.outputShape.reduce((a, b) => a * b, 1);
 }
 
-function refForward(c: Case, g: Conv2dGeometry, x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null): Float64Array {
+function refForward(c: Case, g: Geometry, x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null): Float64Array {
   const y = new Float64Array(outputSize(g));
   const [n, k, oh, ow] = g.outputShape;
   if (b) for (let i = 0; i < n * k * oh * ow; i++) y[i] = b[Math.floor(i / (oh * ow)) % k];
@@ -61,14 +70,14 @@ function refForward(c: Case, g: Conv2dGeometry, x: ArrayLike<number>, w: ArrayLi
   return y;
 }
 
-function refBackwardInput(c: Case, g: Conv2dGeometry, dy: ArrayLike<number>, w: ArrayLike<number>): Float64Array {
+function refBackwardInput(c: Case, g: Geometry, dy: ArrayLike<number>, w: ArrayLike<number>): Float64Array {
   const { n, c: ch, h, w: width } = c.shape;
   const dx = new Float64Array(n * ch * h * width);
   forEachTap(c, g, (yi, xi, wi) => (dx[xi] += dy[yi] * w[wi]));
   return dx;
 }
 
-function refBackwardWeight(c: Case, g: Conv2dGeometry, x: ArrayLike<number>, dy: ArrayLike<number>): { dw: Float64Array; db: Float64Array } {
+function refBackwardWeight(c: Case, g: Geometry, x: ArrayLike<number>, dy: ArrayLike<number>): { dw: Float64Array; db: Float64Array } {
   const { c: ch, k, kh, kw } = c.shape;
   const dw = new Float64Array(k * ch * kh * kw);
   const db = new Float64Array(k);
@@ -114,7 +123,7 @@ interface Inputs {
   dy: Float32Array;
 }
 
-function inputsFor(c: Case, g: Conv2dGeometry, rnd: Random): Inputs {
+function inputsFor(c: Case, g: Geometry, rnd: Random): Inputs {
   const { n, c: ch, h, w, k, kh, kw } = c.shape;
   return {
     x: rnd.uniform(n * ch * h * w),
@@ -194,7 +203,7 @@ describe.each(testDevices)('conv2d on %s', (device) => {
     const rnd = random();
     const what = (op: string) => `${c.name} ${op} on ${device} (seed ${rnd.seed})`;
     const { xShape, wShape } = shapesOf(c);
-    const g = conv2dGeometry(xShape, wShape, c.options);
+    const g = geometryOf(c);
     const inputs = inputsFor(c, g, rnd);
     const out = runNative(c, inputs, device);
     expect(out.yShape).toEqual(g.outputShape);
@@ -210,7 +219,7 @@ describe.each(testDevices)('conv2d on %s', (device) => {
     const rnd = random();
     const c = cases[1];
     const { xShape, wShape } = shapesOf(c);
-    const g = conv2dGeometry(xShape, wShape, c.options);
+    const g = geometryOf(c);
     const inputs = inputsFor(c, g, rnd);
     const x = Tensor.from(inputs.x, xShape, { device });
     const w = Tensor.from(inputs.w, wShape, { device });
@@ -256,7 +265,7 @@ describe('conv2d gradients against finite differences', () => {
   test.each(cases)('$name', (c) => {
     const rnd = random();
     const { xShape, wShape } = shapesOf(c);
-    const g = conv2dGeometry(xShape, wShape, c.options);
+    const g = geometryOf(c);
     const inputs = inputsFor(c, g, rnd);
     const x = Float64Array.from(inputs.x);
     const w = Float64Array.from(inputs.w);
@@ -288,10 +297,13 @@ describe('conv2d on the CPU with different thread counts', () => {
 
   test.each([1, 2, 3])('%i thread(s): correct, and bitwise reproducible', (threads) => {
     setNumThreads(threads);
-    for (const c of [cases[0], cases[6], cases[10], makeCase('batch 5', [5, 2, 6, 6, 3, 3, 3], { stride: 2, padding: 'same' }, [3, 3])]) {
+    // The last case is above cpu/parallel.h's kMinParallelFlops (1.2e7), so it takes the threaded
+    // paths; the others run on the calling thread whatever the thread count.
+    const threaded = makeCase('above the serial threshold', [8, 16, 16, 16, 32, 3, 3], { padding: 1 }, [16, 16]);
+    for (const c of [cases[0], cases[6], cases[10], makeCase('batch 5', [5, 2, 6, 6, 3, 3, 3], { stride: 2, padding: 'same' }, [3, 3]), threaded]) {
       const rnd = random();
       const { xShape, wShape } = shapesOf(c);
-      const g = conv2dGeometry(xShape, wShape, c.options);
+      const g = geometryOf(c);
       const inputs = inputsFor(c, g, rnd);
       const first = runNative(c, inputs, 'cpu');
       const what = (op: string) => `${c.name} ${op} with ${threads} threads (seed ${rnd.seed})`;
@@ -318,7 +330,7 @@ describeCuda('conv2d CPU/CUDA parity', () => {
   test.each(parityCases)('$name: every op agrees on CPU and CUDA', (c) => {
     const rnd = random();
     const { xShape, wShape } = shapesOf(c);
-    const g = conv2dGeometry(xShape, wShape, c.options);
+    const g = geometryOf(c);
     const inputs = inputsFor(c, g, rnd);
     const cpu = runNative(c, inputs, 'cpu');
     const gpu = runNative(c, inputs, 'cuda:0');

@@ -1,4 +1,5 @@
 import { Tensor } from '../src/tensor';
+import { numThreads, setNumThreads } from '../src/device';
 import { nativeAddon } from '../src/native';
 import { outputSize, resolvePadding, resolveStride } from '../src/ops/geometry';
 import {
@@ -234,6 +235,87 @@ describe.each(testDevices)('locally connected layer on %s', (device) => {
       const numeric = finiteDifferences(loss, values, at);
       expectClose(at.map((i) => analytic[i]), numeric, `${what}: analytic ${label} vs finite differences`, { rtol: 1e-6, atol: 1e-6 });
       expectClose(at.map((i) => native[i]), numeric, `${what}: native ${label} vs finite differences`, float32Tol);
+    }
+  });
+
+  test('above the serial threshold (cpu/parallel.h): 1, 2 and 3 threads give one result, and it is right', () => {
+    if (device !== 'cpu') return;
+    // 2·N·K·OH·OW·C·KH·KW = 2·8·32·14·14·16·9 ≈ 1.4e7 flops: the threaded paths. The full float64
+    // reference is slow at this size, so sampled entries are checked against direct sums.
+    const cs: Case = { name: 'threaded', n: 8, c: 16, h: 16, w: 16, k: 32, kh: 3, kw: 3, options: {}, out: [14, 14], bias: true };
+    const g = geom(cs);
+    const rnd = random();
+    const data = randomInputs(rnd, g, true);
+    const sh = shapes(g);
+    const run = () => {
+      const x = Tensor.from(data.x, sh.x, { device });
+      const w = Tensor.from(data.w, sh.w, { device });
+      const b = Tensor.from(data.b!, sh.b, { device });
+      const dy = Tensor.from(data.dy, sh.y, { device });
+      const y = local2d(x, w, b, cs.options);
+      const grads = local2dBackward(x, w, dy, cs.options);
+      const out = { y: y.toArray(), dx: grads.dx!.toArray(), dw: grads.dw.toArray(), db: grads.db.toArray() };
+      for (const t of [x, w, b, dy, y, grads.dx!, grads.dw, grads.db]) t.dispose();
+      return out;
+    };
+    const original = numThreads();
+    const results = [1, 2, 3].map((threads) => {
+      setNumThreads(threads);
+      try {
+        return run();
+      } finally {
+        setNumThreads(original);
+      }
+    });
+    // Bitwise: the first differing word of each output, -1 when none (toEqual takes seconds here).
+    const firstDifference = (a: Float32Array, b: Float32Array) => {
+      const [u, v] = [new Uint32Array(a.buffer, a.byteOffset, a.length), new Uint32Array(b.buffer, b.byteOffset, b.length)];
+      return u.length !== v.length ? 0 : u.findIndex((word, i) => word !== v[i]);
+    };
+    for (const r of results.slice(1)) {
+      const keys = ['y', 'dx', 'dw', 'db'] as const;
+      expect(keys.map((key) => firstDifference(r[key] as Float32Array, results[0][key] as Float32Array))).toEqual([-1, -1, -1, -1]);
+    }
+
+    // Direct sums at sampled entries (valid padding: every tap reads the input).
+    const { y, dx, dw, db } = results[0];
+    const xAt = (n: number, c: number, ih: number, iw: number) => data.x[((n * g.c + c) * g.h + ih) * g.w + iw];
+    const P = positions(g);
+    const what = `seed ${rnd.seed}`;
+    for (const i of sampleIndices(y.length, 40, rnd.next)) {
+      const n = Math.floor(i / (g.k * P)), k = Math.floor(i / P) % g.k, p = i % P;
+      const [oi, oj] = [Math.floor(p / g.ow), p % g.ow];
+      let sum = data.b![p * g.k + k];
+      for (let c = 0; c < g.c; c++)
+        for (let ki = 0; ki < g.kh; ki++)
+          for (let kj = 0; kj < g.kw; kj++) sum += data.w[localIndex(g, p, k, c, ki, kj)] * xAt(n, c, oi + ki, oj + kj);
+      expectClose([y[i]], [sum], `y[${i}], ${what}`, float32Tol);
+    }
+    for (const i of sampleIndices(dw.length, 40, rnd.next)) {
+      const kj = i % g.kw, ki = Math.floor(i / g.kw) % g.kh, c = Math.floor(i / (g.kw * g.kh)) % g.c;
+      const k = Math.floor(i / patchSize(g)) % g.k, p = Math.floor(i / (patchSize(g) * g.k));
+      const [oi, oj] = [Math.floor(p / g.ow), p % g.ow];
+      let sum = 0;
+      for (let n = 0; n < g.n; n++) sum += data.dy[outIndex(g, n, k, p)] * xAt(n, c, oi + ki, oj + kj);
+      expectClose([dw[i]], [sum], `dw[${i}], ${what}`, float32Tol);
+    }
+    for (const i of sampleIndices(db.length, 20, rnd.next)) {
+      const k = i % g.k, p = Math.floor(i / g.k);
+      let sum = 0;
+      for (let n = 0; n < g.n; n++) sum += data.dy[outIndex(g, n, k, p)];
+      expectClose([db[i]], [sum], `db[${i}], ${what}`, float32Tol);
+    }
+    for (const i of sampleIndices(dx.length, 40, rnd.next)) {
+      const iw = i % g.w, ih = Math.floor(i / g.w) % g.h, c = Math.floor(i / (g.w * g.h)) % g.c, n = Math.floor(i / (g.w * g.h * g.c));
+      let sum = 0;
+      for (let ki = 0; ki < g.kh; ki++)
+        for (let kj = 0; kj < g.kw; kj++) {
+          const [oi, oj] = [ih - ki, iw - kj];
+          if (oi < 0 || oi >= g.oh || oj < 0 || oj >= g.ow) continue;
+          const p = oi * g.ow + oj;
+          for (let k = 0; k < g.k; k++) sum += data.dy[outIndex(g, n, k, p)] * data.w[localIndex(g, p, k, c, ki, kj)];
+        }
+      expectClose([dx[i]], [sum], `dx[${i}], ${what}`, float32Tol);
     }
   });
 

@@ -5,6 +5,7 @@ import { execFileSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { writeFixtureRun } from './helpers/runFolders';
 
 const root = path.join(__dirname, '..');
 
@@ -39,6 +40,7 @@ describe('packed tarball', () => {
     expect(files).toContain('dist/cli.js');
     expect(files).toContain(`prebuilds/${process.platform}-${process.arch}/wsr-native.node`);
     expect(files).toContain('CMakeLists.txt');
+    expect(files).toContain('src/serve/web/app.js');
     expect(files.some((f) => f.startsWith('build/'))).toBe(false);
     expect(files.some((f) => f.startsWith('node_modules/'))).toBe(false);
   });
@@ -63,5 +65,12 @@ describe('packed tarball', () => {
     const help = run('npx', ['--no-install', 'wsr-native', '--help'], project);
     expect(help).toMatch(/Usage: wsr-native/);
     expect(run('npx', ['--no-install', 'wsr-native', 'devices'], project)).toMatch(/^cpu /);
+
+    // The run browser's page finds its script and the vega builds in the installed package.
+    const runDir = writeFixtureRun(path.join(workDir, 'fixture-run'));
+    run('npx', ['--no-install', 'wsr-native', 'report', runDir, '--no-png', '--html'], project);
+    const html = fs.readFileSync(path.join(runDir, 'report.html'), 'utf8');
+    expect(html).toContain('window.WSR_STATIC');
+    expect(html).toMatch(/vegaEmbed/);
   });
 });

@@ -1,14 +1,13 @@
 // Turns resolved layer plans into layers on a device, with parameters from a given source.
 import { Tensor } from '../tensor';
-import { ConvLayer } from './conv_layer';
 import { DenseLayer } from './dense_layer';
 import { FlattenLayer } from './flatten_layer';
 import { glorotUniform } from './init';
 import type { Layer } from './layers';
-import { LocalLayer } from './local_layer';
 import { ConvPlan, DensePlan, LayerPlan, LocalPlan, hasParameters } from './plan';
 import { ReluLayer } from './relu_layer';
 import type { InitialParameters } from './weighted_layer';
+import { WindowLayer } from './window_layer';
 
 /** The plan of a layer with parameters. */
 export type ParameterizedLayerPlan = ConvPlan | LocalPlan | DensePlan;
@@ -39,9 +38,8 @@ function instantiate(plan: LayerPlan, index: number, device: string, source: Par
   try {
     switch (plan.kind) {
       case 'conv':
-        return new ConvLayer(plan, device, initial);
       case 'local':
-        return new LocalLayer(plan, device, initial);
+        return new WindowLayer(plan, device, initial);
       case 'dense':
         return new DenseLayer(plan, device, initial);
     }

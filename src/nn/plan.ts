@@ -1,16 +1,9 @@
 // Shape inference for a NetworkSpec: each layer's name, per-sample input and output shapes,
 // resolved window geometry and parameter shapes, checked before any tensor is allocated.
-import { Padding2d, outputSize, resolvePadding, resolveStride } from '../ops/geometry';
+import { WindowGeometry, resolveWindow } from '../ops/geometry';
 import { LayerSpec, NetworkSpec, Size2d } from './spec';
 
-/** Kernel, stride and explicit padding of a conv or local layer, and its output grid. */
-export interface WindowGeometry {
-  kernel: [number, number];
-  stride: [number, number];
-  padding: Padding2d;
-  outputHeight: number;
-  outputWidth: number;
-}
+export type { WindowGeometry } from '../ops/geometry';
 
 interface PlanBase {
   /** 'conv1', 'lc1', 'relu1', 'flatten', 'dense1', ... */
@@ -27,7 +20,7 @@ export interface ParameterizedPlan extends PlanBase {
   biasShape: number[];
 }
 
-/** A conv layer: weight [K, C, KH, KW], bias [K]. */
+/** A conv layer: weight [K, C, KH, KW], bias [K]; its geometry is resolved here, once. */
 export interface ConvPlan extends ParameterizedPlan {
   kind: 'conv';
   geometry: WindowGeometry;
@@ -86,11 +79,7 @@ function windowGeometry(
     throw new RangeError(`${where}: a ${layer.type} layer needs a [C, H, W] input, got [${inputShape}]`);
   }
   const kernel = resolveKernel(layer.kernel, `${where}: kernel`);
-  const stride = resolveStride(layer.stride ?? 1, where);
-  const input: [number, number] = [inputShape[1], inputShape[2]];
-  const padding = resolvePadding(layer.padding ?? 'valid', input, kernel, stride, where);
-  const [outputHeight, outputWidth] = outputSize(input, kernel, stride, padding, where);
-  return { kernel, stride, padding, outputHeight, outputWidth };
+  return resolveWindow([inputShape[1], inputShape[2]], kernel, { stride: layer.stride, padding: layer.padding }, where);
 }
 
 function planLayer(layer: LayerSpec, name: string, inputShape: number[], where: string): LayerPlan {

@@ -2,6 +2,7 @@
 import { NativeTensor, nativeAddon } from '../native';
 import { Tensor } from '../tensor';
 import { checkOptions } from '../util/options';
+import { F32, checkTensors, withOutputs } from './layer_op';
 
 interface DenseExports {
   denseForward(x: NativeTensor, w: NativeTensor, b: NativeTensor | null, y: NativeTensor): void;
@@ -25,20 +26,23 @@ const native = (): DenseExports => nativeAddon<DenseExports>();
  * @param out optional preallocated output [N, O] on x's device (overwritten); allocated when omitted
  * @returns y, float32 [N, O]
  */
-export function dense(x: Tensor, w: Tensor, b: Tensor | null, out?: Tensor): Tensor<'float32'> {
-  const y = (out ?? Tensor.empty([x.shape[0] ?? 0, w.shape[0] ?? 0], { device: x.device })) as Tensor<'float32'>;
-  native().denseForward(x.native, w.native, b ? b.native : null, y.native);
-  return y;
+export function dense(x: Tensor, w: Tensor, b: Tensor | null, out?: Tensor): F32 {
+  checkTensors('dense', { x, w }, { b, y: out });
+  return withOutputs(x, (take) => {
+    const y = (out as F32 | undefined) ?? take([x.shape[0] ?? 0, w.shape[0] ?? 0]);
+    native().denseForward(x.native, w.native, b ? b.native : null, y.native);
+    return y;
+  });
 }
 
 /** Gradients of a dense layer; a field is null when it was not asked for. */
 export interface DenseGradients {
   /** dL/dx = dy·w, [N, I] */
-  dx: Tensor<'float32'> | null;
+  dx: F32 | null;
   /** dL/dw = dyᵀ·x, [O, I] */
-  dw: Tensor<'float32'>;
+  dw: F32;
   /** dL/db = column sums of dy, [O] */
-  db: Tensor<'float32'> | null;
+  db: F32 | null;
 }
 
 /** Options of {@link denseBackward}. */
@@ -64,14 +68,18 @@ export interface DenseBackwardOptions {
  */
 export function denseBackward(x: Tensor, w: Tensor, dy: Tensor, options: DenseBackwardOptions = {}): DenseGradients {
   options = checkOptions(options, ['inputGradient', 'biasGradient', 'dx', 'dw', 'db'], 'denseBackward');
-  const device = x.device;
-  const [n = 0, inputs = 0] = x.shape;
-  const outputs = w.shape[0] ?? 0;
-  const wantDx = options.dx !== undefined || (options.inputGradient ?? true);
-  const wantDb = options.db !== undefined || (options.biasGradient ?? true);
-  const dx = wantDx ? (options.dx ?? Tensor.empty([n, inputs], { device })) : null;
-  const dw = options.dw ?? Tensor.empty([outputs, inputs], { device });
-  const db = wantDb ? (options.db ?? Tensor.empty([outputs], { device })) : null;
-  native().denseBackward(x.native, w.native, dy.native, dx ? dx.native : null, dw.native, db ? db.native : null);
-  return { dx: dx as Tensor<'float32'> | null, dw: dw as Tensor<'float32'>, db: db as Tensor<'float32'> | null };
+  checkTensors('denseBackward', { x, w, dy }, { dx: options.dx, dw: options.dw, db: options.db });
+  const given = options as { dx?: F32; dw?: F32; db?: F32 };
+  const wantDx = given.dx !== undefined || (options.inputGradient ?? true);
+  const wantDb = given.db !== undefined || (options.biasGradient ?? true);
+  return withOutputs(x, (take) => {
+    // Shapes read only for outputs to allocate (each read is a native call).
+    const inputs = () => x.shape[1] ?? 0;
+    const outputs = () => w.shape[0] ?? 0;
+    const dx = wantDx ? (given.dx ?? take([x.shape[0] ?? 0, inputs()])) : null;
+    const dw = given.dw ?? take([outputs(), inputs()]);
+    const db = wantDb ? (given.db ?? take([outputs()])) : null;
+    native().denseBackward(x.native, w.native, dy.native, dx ? dx.native : null, dw.native, db ? db.native : null);
+    return { dx, dw, db };
+  });
 }

@@ -1,6 +1,8 @@
 // Geometry of 2-D windowed layers (convolution, locally connected): strides, zero padding and
-// output sizes, with TensorFlow's 'valid' / 'same' conventions. Shared by the conv and LC ops.
+// output sizes, with TensorFlow's 'valid' / 'same' conventions. The one resolver of the conv and LC
+// ops and of the network plan; the native binding checks what it gives against the tensors.
 import { describeValue as describe } from '../util/describe';
+import { checkOptions } from '../util/options';
 
 /**
  * Zero padding of a 2-D layer: 'valid' (none), 'same' (TensorFlow's rule: the output has
@@ -17,11 +19,33 @@ export interface Padding2d {
   right: number;
 }
 
-/** The keys of the options every windowed op (conv2d, local2d) takes. */
-export const WINDOW_OPTION_KEYS = ['stride', 'padding'] as const;
-
 /** A stride for both axes, or `[strideH, strideW]`. */
 export type Stride = number | readonly [number, number];
+
+/** Stride and padding of a windowed op (conv2d, local2d). */
+export interface WindowOptions {
+  /** Default 1. */
+  stride?: Stride;
+  /** Default `'valid'`. */
+  padding?: Padding;
+}
+
+/**
+ * A windowed layer's geometry, resolved once (by {@link resolveWindow}: the network plan, or an op's
+ * first call) and passed unchanged to its forward pass and both gradients.
+ */
+export interface WindowGeometry {
+  /** `[kernelH, kernelW]`. */
+  kernel: [number, number];
+  /** `[strideH, strideW]`. */
+  stride: [number, number];
+  /** Explicit zero padding. */
+  padding: Padding2d;
+  outputHeight: number;
+  outputWidth: number;
+}
+
+const WINDOW_OPTION_KEYS = ['stride', 'padding'] as const;
 
 /** The native kernels take sizes, strides and padding as 32-bit integers. */
 const MAX_INT32 = 2 ** 31 - 1;
@@ -132,4 +156,30 @@ export function outputSize(
     );
   }
   return [Math.floor((paddedH - kernel[0]) / stride[0]) + 1, Math.floor((paddedW - kernel[1]) / stride[1]) + 1];
+}
+
+/**
+ * The geometry of a layer over an `input` `[height, width]` with a `kernel` `[kernelH, kernelW]`
+ * and the given stride and padding (checked: unknown keys, strides, padding sides, an input
+ * smaller than the kernel); errors name `op`.
+ */
+export function resolveWindow(
+  input: readonly [number, number],
+  kernel: readonly [number, number],
+  options: WindowOptions = {},
+  op = 'resolveWindow',
+): WindowGeometry {
+  options = checkOptions(options, WINDOW_OPTION_KEYS, op);
+  const stride = resolveStride(options.stride ?? 1, op);
+  const padding = resolvePadding(options.padding ?? 'valid', input, kernel, stride, op);
+  const [outputHeight, outputWidth] = outputSize(input, kernel, stride, padding, op);
+  return { kernel: [kernel[0], kernel[1]], stride, padding, outputHeight, outputWidth };
+}
+
+/** The trailing geometry arguments of the native windowed exports. */
+export type NativeWindowArgs = [strideH: number, strideW: number, padTop: number, padBottom: number, padLeft: number, padRight: number];
+
+/** `g` as the native windowed exports take it. */
+export function nativeWindowArgs(g: WindowGeometry): NativeWindowArgs {
+  return [g.stride[0], g.stride[1], g.padding.top, g.padding.bottom, g.padding.left, g.padding.right];
 }

@@ -1,62 +1,37 @@
-// Locally connected 2-D layers ("untied convolutions") and conversion from convolutions.
+// Locally connected 2-D layers ("untied convolutions"): the windowed op (./window.ts) with one filter
+// bank per output position; and conversion from convolutions.
 //
 // Layouts: input x [N, C, H, W]; weight w [OH, OW, K, C, KH, KW], one contiguous conv-shaped
 // filter bank per output position; bias b [OH, OW, K]; output y [N, K, OH, OW]. Strides and zero
 // padding work as in a convolution. The arithmetic runs natively, on the tensors' device.
 import { NativeTensor, nativeAddon } from '../native';
 import { Tensor } from '../tensor';
-import { Padding, Padding2d, Stride, WINDOW_OPTION_KEYS, outputSize, resolvePadding, resolveStride } from './geometry';
-import { checkOptions } from '../util/options';
+import { WindowGeometry, WindowOptions, resolveWindow } from './geometry';
+import { F32, checkTensor, withOutputs } from './layer_op';
+import * as window from './window';
+import type { WindowBackwardOptions, WindowFamily, WindowGradients } from './window';
 
-type Geometry6 = [number, number, number, number, number, number];
-
-interface LocalExports {
-  local2dForward(x: NativeTensor, w: NativeTensor, b: NativeTensor | null, y: NativeTensor, ...geometry: Geometry6): void;
-  local2dBackwardInput(dy: NativeTensor, w: NativeTensor, dx: NativeTensor, ...geometry: Geometry6): void;
-  local2dBackwardWeight(
-    x: NativeTensor,
-    dy: NativeTensor,
-    dw: NativeTensor,
-    db: NativeTensor | null,
-    ...geometry: Geometry6
-  ): void;
+interface ConversionExports {
   convToLocal(convW: NativeTensor, convB: NativeTensor | null, localW: NativeTensor, localB: NativeTensor | null): void;
   localToConv(localW: NativeTensor, localB: NativeTensor | null, convW: NativeTensor, convB: NativeTensor | null): void;
 }
 
-const addon = (): LocalExports => nativeAddon<LocalExports>();
+const addon = (): ConversionExports => nativeAddon<ConversionExports>();
 
-/** Outputs are float32 tensors. */
-type F32 = Tensor<'float32'>;
+/** Stride (default 1) and padding (default `'valid'`): the {@link WindowOptions} of every windowed op. */
+export type Local2dOptions = WindowOptions;
 
-/** Stride and padding of a locally connected layer. */
-export interface Local2dOptions {
-  /** Stride for both axes or `[strideH, strideW]`; default 1. */
-  stride?: Stride;
-  /** 'valid' (default), 'same', a number for every side, or `[top, bottom, left, right]`. */
-  padding?: Padding;
-}
-
-/** The resolved geometry of a locally connected layer. */
-export interface Local2dGeometry {
-  stride: [number, number];
-  padding: Padding2d;
-  outputHeight: number;
-  outputWidth: number;
-}
-
-function expectRank(t: Tensor, rank: number, name: string, dims: string, op: string): number[] {
-  const shape = t.shape;
+function expectRank(shape: readonly number[], rank: number, name: string, dims: string, op: string): void {
   if (shape.length !== rank) {
     throw new RangeError(`${op}: ${name} must have ${rank} dimensions (${dims}), got shape [${shape}]`);
   }
-  return shape;
 }
 
 /**
- * Stride, padding and output size (OH, OW) of a layer over an `inputHeight × inputWidth` input with a
- * `kernelHeight × kernelWidth` kernel (TensorFlow's convention for `padding: 'same'`). Use it to size
- * the weight grid of a new layer or the `outputHeight`/`outputWidth` of {@link convToLocal}.
+ * The window geometry (kernel, stride, padding and output size OH × OW) of a layer over an
+ * `inputHeight × inputWidth` input with a `kernelHeight × kernelWidth` kernel (TensorFlow's convention
+ * for `padding: 'same'`). Use it to size the weight grid of a new layer or the
+ * `outputHeight`/`outputWidth` of {@link convToLocal}.
  */
 export function local2dGeometry(
   inputHeight: number,
@@ -65,35 +40,29 @@ export function local2dGeometry(
   kernelWidth: number,
   options: Local2dOptions = {},
   op = 'local2dGeometry',
-): Local2dGeometry {
-  options = checkOptions(options, WINDOW_OPTION_KEYS, op);
-  const stride = resolveStride(options.stride ?? 1, op);
-  const input: [number, number] = [inputHeight, inputWidth];
-  const kernel: [number, number] = [kernelHeight, kernelWidth];
-  const padding = resolvePadding(options.padding ?? 'valid', input, kernel, stride, op);
-  const [outputHeight, outputWidth] = outputSize(input, kernel, stride, padding, op);
-  return { stride, padding, outputHeight, outputWidth };
+): WindowGeometry {
+  return resolveWindow([inputHeight, inputWidth], [kernelHeight, kernelWidth], options, op);
 }
 
-function nativeGeometry(g: Local2dGeometry): Geometry6 {
-  return [g.stride[0], g.stride[1], g.padding.top, g.padding.bottom, g.padding.left, g.padding.right];
-}
-
-/** Geometry of the layer whose input has `inputShape` and whose weight is `w` [OH, OW, K, C, KH, KW]. */
-function layerGeometry(inputShape: number[], w: Tensor, options: Local2dOptions, op: string): Local2dGeometry {
-  const ws = expectRank(w, 6, 'w', 'OH,OW,K,C,KH,KW', op);
-  return local2dGeometry(inputShape[2], inputShape[3], ws[4], ws[5], options, op);
-}
+/** The locally connected layer as a windowed-op family. */
+export const LOCAL2D: WindowFamily = {
+  op: 'local2d',
+  geometry: (inputShape, weightShape, options, op, names) => {
+    expectRank(inputShape, 4, names.input, 'N,C,H,W', op);
+    expectRank(weightShape, 6, names.weight, 'OH,OW,K,C,KH,KW', op);
+    return local2dGeometry(inputShape[2], inputShape[3], weightShape[4], weightShape[5], options, op);
+  },
+  filters: (weightShape) => weightShape[2],
+  biasShape: (weightShape) => weightShape.slice(0, 3),
+};
 
 /**
  * Forward pass into a preallocated output: `y[n, k, i, j] = b[i, j, k] + Σ w[i, j, k, c, ki, kj] ·
  * x[n, c, i·strideH − padTop + ki, j·strideW − padLeft + kj]`. `y` [N, K, OH, OW] is overwritten.
  */
-export function local2dForwardInto(x: Tensor, w: Tensor, b: Tensor | null, y: F32, options: Local2dOptions = {}): F32 {
-  const xs = expectRank(x, 4, 'x', 'N,C,H,W', 'local2d');
-  const g = layerGeometry(xs, w, options, 'local2d');
-  addon().local2dForward(x.native, w.native, b ? b.native : null, y.native, ...nativeGeometry(g));
-  return y;
+export function local2dForwardInto(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, options: Local2dOptions = {}): F32 {
+  checkTensor(y, 'y', LOCAL2D.op);
+  return window.forward(LOCAL2D, x, w, b, options, y);
 }
 
 /**
@@ -107,84 +76,40 @@ export function local2dForwardInto(x: Tensor, w: Tensor, b: Tensor | null, y: F3
  * @param out optional preallocated output [N, K, OH, OW] to overwrite (reused across training steps)
  * @returns y [N, K, OH, OW] on the input's device
  */
-export function local2d(x: Tensor, w: Tensor, b: Tensor | null, options: Local2dOptions = {}, out?: F32): F32 {
-  const xs = expectRank(x, 4, 'x', 'N,C,H,W', 'local2d');
-  const g = layerGeometry(xs, w, options, 'local2d');
-  const y = out ?? Tensor.empty([xs[0], w.shape[2], g.outputHeight, g.outputWidth], { device: x.device });
-  try {
-    return local2dForwardInto(x, w, b, y, options);
-  } catch (error) {
-    if (!out) y.dispose();
-    throw error;
-  }
+export function local2d(x: Tensor, w: Tensor, b: Tensor | null, options: Local2dOptions = {}, out?: Tensor): F32 {
+  return window.forward(LOCAL2D, x, w, b, options, out);
 }
 
 /** Input gradient into a preallocated `dx` [N, C, H, W] (its shape gives the input size): overwritten. */
-export function local2dBackwardInputInto(dy: Tensor, w: Tensor, dx: F32, options: Local2dOptions = {}): F32 {
-  const xs = expectRank(dx, 4, 'dx', 'N,C,H,W', 'local2dBackward');
-  const g = layerGeometry(xs, w, options, 'local2dBackward');
-  addon().local2dBackwardInput(dy.native, w.native, dx.native, ...nativeGeometry(g));
-  return dx;
+export function local2dBackwardInputInto(dy: Tensor, w: Tensor, dx: Tensor, options: Local2dOptions = {}): F32 {
+  return window.backwardInput(LOCAL2D, dy, w, dx, options);
 }
 
 /** Weight (and bias, when `db` is given) gradients into preallocated `dw`, `db`: overwritten, not accumulated. */
 export function local2dBackwardWeightInto(
   x: Tensor,
   dy: Tensor,
-  dw: F32,
-  db: F32 | null,
+  dw: Tensor,
+  db: Tensor | null,
   options: Local2dOptions = {},
 ): { dw: F32; db: F32 | null } {
-  const xs = expectRank(x, 4, 'x', 'N,C,H,W', 'local2dBackward');
-  const g = layerGeometry(xs, dw, options, 'local2dBackward');
-  addon().local2dBackwardWeight(x.native, dy.native, dw.native, db ? db.native : null, ...nativeGeometry(g));
-  return { dw, db };
-}
-
-/** Which gradients {@link local2dBackward} computes, and optional buffers to overwrite with them. */
-export interface Local2dBackwardOptions {
-  /** Compute dx (default true); the first layer of a network does not need it. */
-  needInput?: boolean;
-  /** Preallocated gradients to overwrite instead of allocating new tensors. */
-  out?: { dx?: F32; dw?: F32; db?: F32 };
+  return window.backwardWeight(LOCAL2D, x, dy, dw, db, options);
 }
 
 /**
  * Gradients of a locally connected layer given `dy` = ∂loss/∂y [N, K, OH, OW].
  *
  * @returns dx [N, C, H, W] (unless `needInput` is false), dw [OH, OW, K, C, KH, KW] and db [OH, OW, K],
- *   on the input's device
+ *   on the input's device, or the buffers given in `out` (overwritten)
  */
 export function local2dBackward(
   x: Tensor,
   w: Tensor,
   dy: Tensor,
   options: Local2dOptions = {},
-  backwardOptions: Local2dBackwardOptions = {},
-): { dx?: F32; dw: F32; db: F32 } {
-  const { needInput = true, out = {} } = checkOptions(backwardOptions, ['needInput', 'out'], 'local2dBackward');
-  const xs = expectRank(x, 4, 'x', 'N,C,H,W', 'local2dBackward');
-  const ws = expectRank(w, 6, 'w', 'OH,OW,K,C,KH,KW', 'local2dBackward');
-  const device = x.device;
-  const created: F32[] = [];
-  const make = (given: F32 | undefined, shape: number[]): F32 => {
-    if (given) return given;
-    const t = Tensor.empty(shape, { device });
-    created.push(t);
-    return t;
-  };
-  try {
-    const dw = make(out.dw, ws);
-    const db = make(out.db, ws.slice(0, 3));
-    local2dBackwardWeightInto(x, dy, dw, db, options);
-    if (!needInput) return { dw, db };
-    const dx = make(out.dx, xs);
-    local2dBackwardInputInto(dy, w, dx, options);
-    return { dx, dw, db };
-  } catch (error) {
-    created.forEach((t) => t.dispose());
-    throw error;
-  }
+  backwardOptions: WindowBackwardOptions = {},
+): WindowGradients {
+  return window.backward(LOCAL2D, x, w, dy, options, backwardOptions);
 }
 
 /**
@@ -203,23 +128,20 @@ export function convToLocal(
   outputHeight: number,
   outputWidth: number,
 ): { weight: F32; bias: F32 | null } {
-  const cs = expectRank(convW, 4, 'convW', 'K,C,KH,KW', 'convToLocal');
+  checkTensor(convW, 'convW', 'convToLocal');
+  const cs = convW.shape;
+  expectRank(cs, 4, 'convW', 'K,C,KH,KW', 'convToLocal');
   for (const [name, value] of [['outputHeight', outputHeight], ['outputWidth', outputWidth]] as const) {
     if (!Number.isInteger(value) || value < 1) {
       throw new RangeError(`convToLocal: ${name} must be an integer >= 1, got ${value}`);
     }
   }
-  const device = convW.device;
-  const weight = Tensor.empty([outputHeight, outputWidth, ...cs], { device });
-  const bias = convB ? Tensor.empty([outputHeight, outputWidth, cs[0]], { device }) : null;
-  try {
+  return withOutputs(convW, (take) => {
+    const weight = take([outputHeight, outputWidth, ...cs]);
+    const bias = convB ? take([outputHeight, outputWidth, cs[0]]) : null;
     addon().convToLocal(convW.native, convB ? convB.native : null, weight.native, bias ? bias.native : null);
-  } catch (error) {
-    weight.dispose();
-    bias?.dispose();
-    throw error;
-  }
-  return { weight, bias };
+    return { weight, bias };
+  });
 }
 
 /**
@@ -231,16 +153,13 @@ export function convToLocal(
  * @returns weight [K, C, KH, KW] and bias [K] (null when localB is), on localW's device
  */
 export function localToConv(localW: Tensor, localB: Tensor | null): { weight: F32; bias: F32 | null } {
-  const ls = expectRank(localW, 6, 'localW', 'OH,OW,K,C,KH,KW', 'localToConv');
-  const device = localW.device;
-  const weight = Tensor.empty(ls.slice(2), { device });
-  const bias = localB ? Tensor.empty([ls[2]], { device }) : null;
-  try {
+  checkTensor(localW, 'localW', 'localToConv');
+  const ls = localW.shape;
+  expectRank(ls, 6, 'localW', 'OH,OW,K,C,KH,KW', 'localToConv');
+  return withOutputs(localW, (take) => {
+    const weight = take(ls.slice(2));
+    const bias = localB ? take([ls[2]]) : null;
     addon().localToConv(localW.native, localB ? localB.native : null, weight.native, bias ? bias.native : null);
-  } catch (error) {
-    weight.dispose();
-    bias?.dispose();
-    throw error;
-  }
-  return { weight, bias };
+    return { weight, bias };
+  });
 }

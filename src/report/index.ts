@@ -4,7 +4,7 @@ import path from 'path';
 import { writeFileAtomic } from '../util/atomic';
 import { metricsCsv, parseMetricsCsv } from './csv';
 import { WriteFiguresOptions, writeFigures } from './figures';
-import type { FigureName } from './figures';
+import type { SkippedFigure } from './specs';
 import { readMetricsJsonl } from './jsonl';
 import { EpochRecord } from './records';
 import { ModelSummary, formatSummaryTable, summarize } from './summary';
@@ -18,24 +18,31 @@ export type ReportOptions = WriteFiguresOptions;
 /** What {@link writeReport} wrote (absolute paths), the figures it skipped and why, and a figure error if one happened. */
 export interface WrittenReport {
   files: string[];
-  skipped: { name: FigureName; reason: string }[];
+  skipped: SkippedFigure[];
   figureError: Error | null;
 }
 
-/**
- * Rewrites `<runDir>/metrics.csv` atomically from `records`, then the figures in
- * `<runDir>/figures/`. Called by `train` after every epoch (with all records so far) and by
- * `wsr-native report`. A failure while drawing is reported through `warn` and returned, never
- * thrown, so that a plotting problem cannot stop a training run; a failure writing the CSV is thrown.
- * metrics.jsonl is not written here: append each record with appendMetricsJsonl.
- */
-export function writeReport(runDir: string, records: readonly EpochRecord[], options: ReportOptions = {}): WrittenReport {
+/** Rewrites `<runDir>/metrics.csv` atomically from `records`; returns its path. */
+export function writeMetricsCsv(runDir: string, records: readonly EpochRecord[]): string {
   const dir = path.resolve(runDir);
   mkdirSync(dir, { recursive: true });
   const csvPath = path.join(dir, RUN_FILES.csv);
   writeFileAtomic(csvPath, metricsCsv(records));
+  return csvPath;
+}
+
+/**
+ * Rewrites `<runDir>/metrics.csv` atomically from `records` (before the returned promise first
+ * waits), then renders the figures into `<runDir>/figures/`. Used by `wsr-native report`; a
+ * training run writes the CSV each epoch and leaves the figures to {@link FigureUpdates}. A
+ * failure while drawing is reported through `warn` and returned, never thrown, so that a plotting
+ * problem cannot stop anything; a failure writing the CSV is thrown (the promise rejects).
+ * metrics.jsonl is not written here: append each record with appendMetricsJsonl.
+ */
+export async function writeReport(runDir: string, records: readonly EpochRecord[], options: ReportOptions = {}): Promise<WrittenReport> {
+  const csvPath = writeMetricsCsv(runDir, records);
   try {
-    const figures = writeFigures(dir, records, options);
+    const figures = await writeFigures(path.resolve(runDir), records, options);
     return { files: [csvPath, ...figures.files], skipped: figures.skipped, figureError: null };
   } catch (error) {
     const warn = options.warn ?? ((m: string) => process.stderr.write(`wsr-native: ${m}\n`));
@@ -72,9 +79,9 @@ export interface RunReport {
  * `wsr-native report RUN`: reads the run's records, rewrites metrics.csv and the figures, and
  * returns the summary table (text or Markdown) for the command to print.
  */
-export function reportRun(runDir: string, options: ReportOptions & { style?: 'text' | 'markdown' } = {}): RunReport {
+export async function reportRun(runDir: string, options: ReportOptions & { style?: 'text' | 'markdown' } = {}): Promise<RunReport> {
   const { records, source } = readRunRecords(runDir, options.warn);
-  const written = writeReport(runDir, records, options);
+  const written = await writeReport(runDir, records, options);
   const rows = summarize(records);
   return { source, records: records.length, written, rows, table: formatSummaryTable(rows, options.style ?? 'text') };
 }
@@ -84,8 +91,14 @@ export { ROBUSTNESS_KEYS, PUBLISHED_RADII, sortRecords, recordsOf, conversionEpo
 export { metricsCsv, parseMetricsCsv, metricsCsvColumns, layerNames, PUBLISHED_COLUMNS, EXTRA_COLUMNS, LAYER_COLUMN_SUFFIXES } from './csv';
 export { metricsJsonl, metricsJsonlLine, appendMetricsJsonl, parseMetricsJsonl, readMetricsJsonl, repairMetricsJsonl } from './jsonl';
 export type { MetricsJsonl } from './jsonl';
-export { buildFigures, writeFigures, FIGURE_NAMES, lossFigure, accuracyFigure, distancesFigure, robustnessFigure, divergenceMapFigure } from './figures';
-export type { Figure, FigureName, BuiltFigures, WriteFiguresOptions, WrittenFigures } from './figures';
+export { buildFigures, writeFigures } from './figures';
+export { markedConversion } from './series';
+export type { Figure, BuiltFigures, WriteFiguresOptions, WrittenFigures } from './figures';
+export { FigureUpdates } from './figureUpdates';
+export { FIGURE_NAMES, MAP_EPOCH_PARAM, buildFigureSpecs, lossSpec, accuracySpec, distancesSpec, robustnessSpec, divergenceMapSpec } from './specs';
+export type { FigureName, FigureSpecEntry, FigureSpecs, FigureSpecOptions, MapEpochs, SkippedFigure } from './specs';
+export { FigureRenderer, renderSvg, withFigureConfig } from './vega';
+export type { FigureSpec } from './vega';
 export { summarize, formatSummaryTable, summaryCells } from './summary';
 export type { ModelSummary } from './summary';
 export { svgToPng, pngAvailable, pngUnavailableReason } from './png';

@@ -1,17 +1,20 @@
 // The run's metrics: records appended to metrics.jsonl as epochs complete, and metrics.csv and
-// the figures rebuilt from all records after each epoch (src/report).
+// the figures rebuilt from all records after each epoch (src/report; the figures in the background).
 import fs from 'fs';
-import { EpochRecord, appendMetricsJsonl, metricsJsonl, repairMetricsJsonl, writeFileAtomic, writeReport } from '../report';
+import { EpochRecord, FigureUpdates, appendMetricsJsonl, metricsJsonl, repairMetricsJsonl, writeFileAtomic, writeMetricsCsv } from '../report';
 import { RunPaths } from './runFolder';
 
 /** The records of a run and the files they live in. */
 export class MetricsLog {
   private readonly list: EpochRecord[] = [];
+  private readonly figures: FigureUpdates;
 
   constructor(
     private readonly paths: RunPaths,
     private readonly options: { png?: boolean; warn: (message: string) => void },
-  ) {}
+  ) {
+    this.figures = new FigureUpdates(paths.dir, { png: options.png, warn: options.warn });
+  }
 
   /** Every record so far. */
   get records(): readonly EpochRecord[] {
@@ -41,8 +44,17 @@ export class MetricsLog {
     this.rebuild();
   }
 
-  /** Rewrites metrics.csv and the figures from all records (a drawing failure only warns). */
+  /**
+   * Rewrites metrics.csv from all records, and schedules the figures' rebuild in the background
+   * (a drawing failure only warns; a pending rebuild keeps the process alive until it is written).
+   */
   rebuild(): void {
-    writeReport(this.paths.dir, this.list, { png: this.options.png, warn: this.options.warn });
+    writeMetricsCsv(this.paths.dir, this.list);
+    this.figures.update(this.list);
+  }
+
+  /** Resolves when the figures of the last rebuild are written. */
+  figuresWritten(): Promise<void> {
+    return this.figures.idle();
   }
 }

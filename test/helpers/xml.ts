@@ -1,4 +1,4 @@
-// A minimal XML well-formedness checker for the SVG tests (no DTDs, no CDATA: the chart kit writes neither).
+// A minimal XML well-formedness checker for the SVG tests (no DTDs, no CDATA: Vega's SVG output has neither).
 
 /** What a well-formed document held. */
 export interface XmlSummary {

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// The README's screenshots of the run browser: `wsr-native serve` on bench/runs/, opened in
+// Debian's chromium through playwright-core with the browser test's launch settings.
+//   node bench/browser_screenshots.js
+// writes bench/runs/exp3-short/browser-run.png (the run's page), browser-distances.png (every LC
+// layer's distances) and bench/runs/exp3-maps/browser-heatmap.png (the divergence maps, slider moved).
+const path = require('path');
+require('./tsRequire');
+
+const root = path.join(__dirname, '..');
+const { startServer } = require(path.join(root, 'src/serve/index.ts'));
+const { CHROMIUM_LAUNCH } = require(path.join(root, 'test/helpers/chromium.ts'));
+const { chromium } = require('playwright-core');
+
+async function openRun(page, url, run) {
+  await page.goto(`${url}#/run/${run}`);
+  await page.waitForSelector(`body[data-ready] [data-run="${run}"] [data-figure="loss"][data-rendered] svg`, { timeout: 120000 });
+}
+
+async function main() {
+  const runs = path.join(root, 'bench', 'runs');
+  const server = await startServer({ root: runs, port: 0 });
+  const browser = await chromium.launch(CHROMIUM_LAUNCH);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 1240 }, deviceScaleFactor: 1 });
+    await openRun(page, server.url, 'exp3-short');
+    await page.screenshot({ path: path.join(runs, 'exp3-short', 'browser-run.png') });
+    await page.locator('[data-figure="distances"]').screenshot({ path: path.join(runs, 'exp3-short', 'browser-distances.png') });
+
+    await openRun(page, server.url, 'exp3-maps');
+    const slider = page.locator('[data-figure="divergence_map"] input[type="range"]');
+    const middle = Math.round((Number(await slider.getAttribute('min')) + Number(await slider.getAttribute('max'))) / 2);
+    await slider.evaluate((input, value) => {
+      input.value = String(value);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }, middle);
+    await page.waitForFunction((e) => [...document.querySelectorAll('[data-figure="divergence_map"] svg text')].some((t) => t.textContent.endsWith(`epoch ${e}`)), middle);
+    await page.locator('[data-figure="divergence_map"]').screenshot({ path: path.join(runs, 'exp3-maps', 'browser-heatmap.png') });
+    console.log(`screenshots written (slider at epoch ${middle})`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
