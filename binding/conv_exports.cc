@@ -13,16 +13,18 @@ namespace wsr::binding {
 WSR_EXPORT(conv2dForward) {
   const WindowArgs a = window_args(info, kConvFamily, WindowPass::Forward);
   const Operands& t = a.tensors;
-  WSR_DISPATCH(a.device(), conv2d_forward, a.geometry, t.f32("x"), t.f32("w"), t.f32("b"), t.f32("y"));
+  WSR_DISPATCH_WITH_WORKSPACE(a.device(), conv2d_forward, a.geometry, t.f32("x"), t.f32("w"), t.f32("b"),
+                              t.f32("y"));
   return info.Env().Undefined();
 }
 
 // conv2dBackwardInput(dy, w, dx, strideH, strideW, padTop, padBottom, padLeft, padRight):
-// dx [N,C,H,W] = dL/dx given dy [N,K,OH,OW]; dx's shape gives H and W.
+// dx [N,C,H,W] = dL/dx given dy [N,K,OH,OW]; dx's shape gives H and W. On CUDA the patch gradients (or a
+// split reduction's partial sums) live in the device's workspace.
 WSR_EXPORT(conv2dBackwardInput) {
   const WindowArgs a = window_args(info, kConvFamily, WindowPass::BackwardInput);
   const Operands& t = a.tensors;
-  WSR_DISPATCH(a.device(), conv2d_backward_input, a.geometry, t.f32("dy"), t.f32("w"), t.f32("dx"));
+  WSR_DISPATCH_WITH_WORKSPACE(a.device(), conv2d_backward_input, a.geometry, t.f32("dy"), t.f32("w"), t.f32("dx"));
   return info.Env().Undefined();
 }
 

@@ -31,7 +31,7 @@ WSR_EXPORT(denseForward) {
   if (t.get("b")) expect_shape(t["b"], {s.out}, "b");
   expect_shape(t["y"], {s.n, s.out}, "y");
   t.check_placement();
-  WSR_DISPATCH(t.device(), dense_forward, s, t.f32("x"), t.f32("w"), t.f32("b"), t.f32("y"));
+  WSR_DISPATCH_WITH_WORKSPACE(t.device(), dense_forward, s, t.f32("x"), t.f32("w"), t.f32("b"), t.f32("y"));
   return info.Env().Undefined();
 }
 
@@ -48,7 +48,8 @@ WSR_EXPORT(denseBackward) {
   expect_shape(t["dw"], {s.out, s.in}, "dw");
   if (t.get("db")) expect_shape(t["db"], {s.out}, "db");
   t.check_placement();
-  WSR_DISPATCH(t.device(), dense_backward, s, t.f32("x"), t.f32("w"), t.f32("dy"), t.f32("dx"), t.f32("dw"), t.f32("db"));
+  WSR_DISPATCH_WITH_WORKSPACE(t.device(), dense_backward, s, t.f32("x"), t.f32("w"), t.f32("dy"), t.f32("dx"),
+                              t.f32("dw"), t.f32("db"));
   return info.Env().Undefined();
 }
 

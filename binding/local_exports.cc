@@ -15,7 +15,8 @@ namespace wsr::binding {
 WSR_EXPORT(local2dForward) {
   const WindowArgs a = window_args(info, kLocalFamily, WindowPass::Forward);
   const Operands& t = a.tensors;
-  WSR_DISPATCH(a.device(), local2d_forward, a.geometry, t.f32("x"), t.f32("w"), t.f32("b"), t.f32("y"));
+  WSR_DISPATCH_WITH_WORKSPACE(a.device(), local2d_forward, a.geometry, t.f32("x"), t.f32("w"), t.f32("b"),
+                              t.f32("y"));
   return info.Env().Undefined();
 }
 
@@ -34,7 +35,8 @@ WSR_EXPORT(local2dBackwardInput) {
 WSR_EXPORT(local2dBackwardWeight) {
   const WindowArgs a = window_args(info, kLocalFamily, WindowPass::BackwardWeight);
   const Operands& t = a.tensors;
-  WSR_DISPATCH(a.device(), local2d_backward_weight, a.geometry, t.f32("x"), t.f32("dy"), t.f32("dw"), t.f32("db"));
+  WSR_DISPATCH_WITH_WORKSPACE(a.device(), local2d_backward_weight, a.geometry, t.f32("x"), t.f32("dy"), t.f32("dw"),
+                              t.f32("db"));
   return info.Env().Undefined();
 }
 

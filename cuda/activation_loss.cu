@@ -1,33 +1,23 @@
+#include "cuda/prelude.cuh"
+
 #include "cuda/activation_loss.h"
-
-#include <cuda_runtime.h>
-
-#include <algorithm>
-#include <stdexcept>
-#include <string>
-
-#include "cuda/runtime.h"
 
 namespace wsr::cuda {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;  // grid-stride loops cover the rest
 constexpr int kWarpsPerBlock = 8;      // softmax: one warp per row, 8 rows per block
 constexpr unsigned kFullMask = 0xffffffffu;
 
-int blocks_for(int64_t n) { return static_cast<int>(std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxBlocks)); }
-
 // Elementwise kernels: a grid-stride loop, consecutive threads on consecutive elements.
 __global__ void relu_forward_kernel(int64_t n, const float* x, float* y) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = grid_start(); i < n; i += grid_step()) {
     const float v = x[i];
     y[i] = v < 0.f ? 0.f : v;  // NaN passes through, as on the CPU
   }
 }
 
 __global__ void relu_backward_kernel(int64_t n, const float* y, const float* dy, float* dx) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x)
+  for (int64_t i = grid_start(); i < n; i += grid_step())
     dx[i] = y[i] > 0.f ? dy[i] : 0.f;
 }
 
@@ -109,7 +99,7 @@ void relu_backward(int64_t n, const float* y, const float* dy, float* dx) {
 void softmax_cross_entropy(const ClassifierShape& s, const float* logits, const uint8_t* labels, float* dlogits,
                            float* stats, bool accumulate) {
   if (!accumulate) {
-    check_status(cudaMemsetAsync(stats, 0, 2 * sizeof(float), 0), "softmax_cross_entropy (clear stats)");
+    check_status(cudaMemsetAsync(stats, 0, 2 * sizeof(float), 0), "softmax_cross_entropy/clear stats");
   }
   if (s.n == 0) return;
   const int64_t blocks = (s.n + kWarpsPerBlock - 1) / kWarpsPerBlock;

@@ -1,21 +1,9 @@
+#include "cuda/prelude.cuh"
+
 #include "cuda/augment.h"
-
-#include <cuda_runtime.h>
-
-#include <algorithm>
-
-#include "cuda/runtime.h"
 
 namespace wsr::cuda {
 namespace {
-
-constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;  // grid-stride loops cover the rest
-
-int blocks_for(int64_t n) { return static_cast<int>(std::min<int64_t>((n + kThreads - 1) / kThreads, kMaxBlocks)); }
-
-__device__ int64_t first_index() { return blockIdx.x * int64_t{blockDim.x} + threadIdx.x; }
-__device__ int64_t grid_stride() { return int64_t{gridDim.x} * blockDim.x; }
 
 // One thread per group of four consecutive elements e = 4g .. 4g+3 (one Philox draw, as on the
 // CPU); neighbouring threads touch neighbouring 16-byte groups. x may equal y: each element is
@@ -23,7 +11,7 @@ __device__ int64_t grid_stride() { return int64_t{gridDim.x} * blockDim.x; }
 __global__ void gaussian_noise_kernel(int64_t size, const float* x, float* y, double sigma, uint32_t seed,
                                       uint32_t stream) {
   const int64_t groups = (size + 3) / 4;
-  for (int64_t g = first_index(); g < groups; g += grid_stride()) {
+  for (int64_t g = grid_start(); g < groups; g += grid_step()) {
     double z[4];
     rng::normal4(seed, stream, static_cast<uint64_t>(g), z);
     for (int k = 0; k < 4; ++k) {
@@ -38,7 +26,7 @@ __global__ void gaussian_noise_kernel(int64_t size, const float* x, float* y, do
 __global__ void edge_noise_kernel(ImageBatch s, const float* x, float* y, double sigma, int64_t border, uint32_t seed,
                                   uint32_t stream) {
   const int64_t size = s.size(), groups = (size + 3) / 4;
-  for (int64_t g = first_index(); g < groups; g += grid_stride()) {
+  for (int64_t g = grid_start(); g < groups; g += grid_step()) {
     bool noisy[4];
     bool any = false;
     for (int k = 0; k < 4; ++k) {
@@ -61,7 +49,7 @@ __global__ void edge_noise_kernel(ImageBatch s, const float* x, float* y, double
 __global__ void translate_kernel(ImageBatch s, const float* x, float* y, int64_t max_dy, int64_t max_dx,
                                  uint32_t seed, uint32_t stream) {
   const int64_t size = s.size();
-  for (int64_t e = first_index(); e < size; e += grid_stride()) {
+  for (int64_t e = grid_start(); e < size; e += grid_step()) {
     const int64_t j = e % s.w, i = (e / s.w) % s.h, plane = e / s.plane(), image = plane / s.c;
     int64_t dy, dx;
     augment::translation_shift(seed, stream, image, max_dy, max_dx, &dy, &dx);
@@ -75,7 +63,7 @@ __global__ void translate_kernel(ImageBatch s, const float* x, float* y, int64_t
 __global__ void rotate_kernel(ImageBatch s, const float* x, float* y, double max_degrees, uint32_t seed,
                               uint32_t stream) {
   const int64_t pixels = s.n * s.plane();
-  for (int64_t p = first_index(); p < pixels; p += grid_stride()) {
+  for (int64_t p = grid_start(); p < pixels; p += grid_step()) {
     const int64_t j = p % s.w, i = (p / s.w) % s.h, image = p / s.plane();
     const augment::Rotation rotation =
         augment::rotation_by(augment::rotation_degrees(seed, stream, image, max_degrees));
@@ -90,7 +78,7 @@ __global__ void rotate_kernel(ImageBatch s, const float* x, float* y, double max
 // One thread per output element: a gather from augment::swap_source.
 __global__ void quadrant_swap_kernel(ImageBatch s, const float* x, float* y) {
   const int64_t size = s.size();
-  for (int64_t e = first_index(); e < size; e += grid_stride()) {
+  for (int64_t e = grid_start(); e < size; e += grid_step()) {
     const int64_t j = e % s.w, i = (e / s.w) % s.h, plane = e / s.plane();
     int64_t si, sj;
     augment::swap_source(i, j, s.h, s.w, &si, &sj);

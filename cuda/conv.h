@@ -3,6 +3,9 @@
 // kernels run asynchronously on the default stream, outputs are overwritten.
 // Every tensor involved must have fewer than 2^31 elements (the kernels index with 32-bit integers);
 // the binding checks this.
+// Each launcher takes a `workspace` of at least its ..._workspace(s) floats (may be null when that is 0),
+// which nothing else may use until the launcher's kernels have run. Results are deterministic: partial sums
+// are added in a fixed order (for a given GPU model: how a reduction is split depends on its SM count).
 #pragma once
 #include <cstddef>
 
@@ -11,17 +14,16 @@
 namespace wsr::cuda {
 
 // y = conv(x, w) + b; b may be null.
-void conv2d_forward(const WindowGeometry& s, const float* x, const float* w, const float* b, float* y);
+size_t conv2d_forward_workspace(const WindowGeometry& s);
+void conv2d_forward(const WindowGeometry& s, const float* x, const float* w, const float* b, float* y,
+                    float* workspace);
 
 // dx = ∂L/∂x given dy.
-void conv2d_backward_input(const WindowGeometry& s, const float* dy, const float* w, float* dx);
+size_t conv2d_backward_input_workspace(const WindowGeometry& s);
+void conv2d_backward_input(const WindowGeometry& s, const float* dy, const float* w, float* dx, float* workspace);
 
-// Floats of scratch conv2d_backward_weight needs for shape s (0 when it needs none).
+// dw = ∂L/∂w and, when db is not null, db = ∂L/∂b.
 size_t conv2d_backward_weight_workspace(const WindowGeometry& s);
-
-// dw = ∂L/∂w and, when db is not null, db = ∂L/∂b. `workspace` holds at least
-// conv2d_backward_weight_workspace(s) floats (may be null when that is 0) and must not be used by
-// anything else until this call's kernels have run. Deterministic: partial sums are added in a fixed order.
 void conv2d_backward_weight(const WindowGeometry& s, const float* x, const float* dy, float* dw, float* db,
                             float* workspace);
 

@@ -1,16 +1,10 @@
+#include "cuda/prelude.cuh"
+
 #include "cuda/data.h"
-
-#include <cuda_runtime.h>
-
-#include <algorithm>
-
-#include "cuda/runtime.h"
 
 namespace wsr::cuda {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;  // grid-stride loop covers the rest
 constexpr uint8_t kBadLabel = 255;     // marks a batch row whose index was out of range
 
 // One thread per element e of x [count, sample_size]: batch row i = e / sample_size, column
@@ -20,7 +14,7 @@ constexpr uint8_t kBadLabel = 255;     // marks a batch row whose index was out 
 __global__ void gather_batch_kernel(GatherShape s, const uint8_t* images, const uint8_t* labels,
                                     const int32_t* order, float scale, float* x, uint8_t* y) {
   const int64_t total = s.count * s.sample_size;
-  for (int64_t e = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; e < total; e += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t e = grid_start(); e < total; e += grid_step()) {
     const int64_t i = e / s.sample_size, k = e - i * s.sample_size;
     const int64_t j = order[s.offset + i];
     const bool valid = j >= 0 && j < s.samples;
@@ -31,10 +25,10 @@ __global__ void gather_batch_kernel(GatherShape s, const uint8_t* images, const 
 
 // A dataset with rows of zero values still has labels to gather: one thread per batch row.
 __global__ void gather_labels_kernel(GatherShape s, const uint8_t* labels, const int32_t* order, uint8_t* y) {
-  const int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
-  if (i >= s.count) return;
-  const int64_t j = order[s.offset + i];
-  y[i] = j >= 0 && j < s.samples ? labels[j] : kBadLabel;
+  for (int64_t i = grid_start(); i < s.count; i += grid_step()) {
+    const int64_t j = order[s.offset + i];
+    y[i] = j >= 0 && j < s.samples ? labels[j] : kBadLabel;
+  }
 }
 
 }  // namespace
@@ -43,13 +37,11 @@ void gather_batch(const GatherShape& s, const uint8_t* images, const uint8_t* la
                   float scale, float* x, uint8_t* y) {
   if (s.count == 0) return;
   if (s.sample_size == 0) {
-    gather_labels_kernel<<<static_cast<unsigned>((s.count + kThreads - 1) / kThreads), kThreads>>>(s, labels, order, y);
-    check_launch("gather_batch (labels)");
+    gather_labels_kernel<<<blocks_for(s.count), kThreads>>>(s, labels, order, y);
+    check_launch("gather_batch/gather_labels");
     return;
   }
-  const int64_t total = s.count * s.sample_size;
-  const int blocks = static_cast<int>(std::min<int64_t>((total + kThreads - 1) / kThreads, kMaxBlocks));
-  gather_batch_kernel<<<blocks, kThreads>>>(s, images, labels, order, scale, x, y);
+  gather_batch_kernel<<<blocks_for(s.count * s.sample_size), kThreads>>>(s, images, labels, order, scale, x, y);
   check_launch("gather_batch");
 }
 

@@ -8,20 +8,17 @@
 // Each block reads whole banks, so consecutive threads read consecutive floats (coalesced).
 // Norms and dot products share block_dot, so identical banks give a dot product exactly equal to
 // their norms and a distance of exactly 0.
-#include <cuda_runtime.h>
+#include "cuda/prelude.cuh"
 
-#include <algorithm>
-
-#include "distance.h"
-#include "runtime.h"
+#include "cuda/distance.h"
 
 namespace wsr::cuda {
 namespace {
 
-constexpr int kThreads = 256;  // a multiple of 32 (block_sum relies on whole warps)
-constexpr int64_t kMaxBlocks = 65535;
+static_assert(kThreads % 32 == 0, "block_sum relies on whole warps");
 
-int blocks_for(int64_t items) { return static_cast<int>(std::min<int64_t>(items, kMaxBlocks)); }
+// One block per item (a block-stride loop covers the rest).
+unsigned block_per_item(int64_t items) { return grid_dim(items, kMaxBlocks); }
 
 // Sum of x over the block; the result is valid in thread 0. `scratch` holds one double per warp.
 // Starts with a barrier so consecutive calls can reuse `scratch`.
@@ -129,20 +126,20 @@ void local_distances(const float* w, const FilterGrid& grid, const RingLayout& l
   if (positions <= 0 || layout.count <= 0) return;
   double* norms = workspace;
   double* slots = workspace + positions;
-  bank_norms_kernel<<<blocks_for(positions), kThreads>>>(w, grid, norms);
-  check_launch("local_distances (bank_norms)");
+  bank_norms_kernel<<<block_per_item(positions), kThreads>>>(w, grid, norms);
+  check_launch("local_distances/bank_norms");
   if (layout.total_slots() > 0) {
-    ring_pairs_kernel<<<blocks_for(layout.total_slots()), kThreads>>>(w, grid, layout, norms, slots);
-    check_launch("local_distances (ring_pairs)");
+    ring_pairs_kernel<<<block_per_item(layout.total_slots()), kThreads>>>(w, grid, layout, norms, slots);
+    check_launch("local_distances/ring_pairs");
   }
   ring_means_kernel<<<layout.count, kThreads>>>(grid, layout, norms, slots, out);
-  check_launch("local_distances (ring_means)");
+  check_launch("local_distances/ring_means");
 }
 
 void reference_distances(const float* w, const float* ref, const FilterGrid& grid, float* out) {
   const int64_t positions = grid.positions();
   if (positions <= 0) return;
-  reference_distances_kernel<<<blocks_for(positions), kThreads>>>(w, ref, grid, out);
+  reference_distances_kernel<<<block_per_item(positions), kThreads>>>(w, ref, grid, out);
   check_launch("reference_distances");
 }
 

@@ -1,38 +1,26 @@
+#include "cuda/prelude.cuh"
+
 #include "cuda/elementwise.h"
-
-#include <cuda_runtime.h>
-
-#include <algorithm>
-#include <stdexcept>
-#include <string>
-
-#include "cuda/runtime.h"
 
 namespace wsr::cuda {
 namespace {
 
-constexpr int kThreads = 256;
-constexpr int64_t kMaxBlocks = 65535;      // elementwise: grid-stride loops cover the rest
-constexpr int64_t kMaxReduceBlocks = 1024; // reductions: few blocks, so few atomics on *out
+constexpr int64_t kMaxReduceBlocks = 1024;  // reductions: few blocks, so few atomics on *out
 constexpr unsigned kFullMask = 0xffffffffu;
-
-int blocks_for(int64_t n, int64_t max_blocks) {
-  return static_cast<int>(std::min<int64_t>((n + kThreads - 1) / kThreads, max_blocks));
-}
 
 // Elementwise kernels: a grid-stride loop, consecutive threads on consecutive elements.
 __global__ void fill_kernel(int64_t n, float value, float* t) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x)
+  for (int64_t i = grid_start(); i < n; i += grid_step())
     t[i] = value;
 }
 
 __global__ void scale_kernel(int64_t n, float alpha, float* t) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x)
+  for (int64_t i = grid_start(); i < n; i += grid_step())
     t[i] *= alpha;
 }
 
 __global__ void axpy_kernel(int64_t n, float alpha, const float* x, float* y) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x)
+  for (int64_t i = grid_start(); i < n; i += grid_step())
     y[i] += alpha * x[i];
 }
 
@@ -42,7 +30,7 @@ __global__ void axpy_kernel(int64_t n, float alpha, const float* x, float* y) {
 template <bool Square>
 __global__ void reduce_kernel(int64_t n, const float* x, float* out) {
   double acc = 0;
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+  for (int64_t i = grid_start(); i < n; i += grid_step()) {
     const double v = x[i];
     acc += Square ? v * v : v;
   }
@@ -60,9 +48,9 @@ __global__ void reduce_kernel(int64_t n, const float* x, float* out) {
 
 template <bool Square>
 void reduce(int64_t n, const float* x, float* out, const char* what) {
-  check_status(cudaMemsetAsync(out, 0, sizeof(float), 0), std::string(what) + " (clear out)");
+  check_status(cudaMemsetAsync(out, 0, sizeof(float), 0), std::string(what) + "/clear out");
   if (n == 0) return;
-  reduce_kernel<Square><<<blocks_for(n, kMaxReduceBlocks), kThreads>>>(n, x, out);
+  reduce_kernel<Square><<<grid_dim(ceil_div(n, kThreads), kMaxReduceBlocks), kThreads>>>(n, x, out);
   check_launch(what);
 }
 
@@ -70,19 +58,19 @@ void reduce(int64_t n, const float* x, float* out, const char* what) {
 
 void fill(int64_t n, float value, float* t) {
   if (n == 0) return;
-  fill_kernel<<<blocks_for(n, kMaxBlocks), kThreads>>>(n, value, t);
+  fill_kernel<<<blocks_for(n), kThreads>>>(n, value, t);
   check_launch("fill");
 }
 
 void scale(int64_t n, float alpha, float* t) {
   if (n == 0) return;
-  scale_kernel<<<blocks_for(n, kMaxBlocks), kThreads>>>(n, alpha, t);
+  scale_kernel<<<blocks_for(n), kThreads>>>(n, alpha, t);
   check_launch("scale");
 }
 
 void axpy(int64_t n, float alpha, const float* x, float* y) {
   if (n == 0) return;
-  axpy_kernel<<<blocks_for(n, kMaxBlocks), kThreads>>>(n, alpha, x, y);
+  axpy_kernel<<<blocks_for(n), kThreads>>>(n, alpha, x, y);
   check_launch("axpy");
 }
 

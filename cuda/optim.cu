@@ -1,27 +1,15 @@
 // CUDA fused optimizer updates: one thread per element (grid-stride), every read and write
 // coalesced. Memory-bound: each element is read and written once per update.
-#include <cuda_runtime.h>
+#include "cuda/prelude.cuh"
 
-#include <algorithm>
-
-#include "optim.h"
-#include "runtime.h"
+#include "cuda/optim.h"
 
 namespace wsr::cuda {
 namespace {
 
-constexpr int kThreads = 256;
-// Enough blocks to fill any current GPU several times over; the grid-stride loop covers the rest.
-constexpr int64_t kMaxBlocks = int64_t{1} << 16;
-
-int blocks_for(int64_t count) {
-  return static_cast<int>(std::min<int64_t>((count + kThreads - 1) / kThreads, kMaxBlocks));
-}
-
 __global__ void sgd_kernel(float* __restrict__ param, const float* __restrict__ grad,
                            float* __restrict__ velocity, int64_t count, SgdConfig c) {
-  const int64_t stride = int64_t{gridDim.x} * blockDim.x;
-  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < count; i += stride) {
+  for (int64_t i = grid_start(); i < count; i += grid_step()) {
     const float p = param[i];
     const float g = grad[i] + c.weight_decay * p;
     float step = g;  // momentum == 0: plain SGD, velocity untouched (as on the CPU)
@@ -36,8 +24,7 @@ __global__ void sgd_kernel(float* __restrict__ param, const float* __restrict__ 
 
 __global__ void adam_kernel(float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ m,
                             float* __restrict__ v, int64_t count, AdamConfig c) {
-  const int64_t stride = int64_t{gridDim.x} * blockDim.x;
-  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < count; i += stride) {
+  for (int64_t i = grid_start(); i < count; i += grid_step()) {
     const float p = param[i];
     const float g = grad[i] + c.weight_decay * p;
     const float mi = c.beta1 * m[i] + c.one_minus_beta1 * g;

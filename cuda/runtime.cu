@@ -2,6 +2,8 @@
 
 #include <cuda_runtime.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <new>
 
 namespace wsr::cuda {
@@ -97,6 +99,17 @@ void check_status(int cuda_status, const std::string& what) {
   }
 }
 
-void check_launch(const char* what) { check_status(cudaGetLastError(), what); }
+bool sync_after_launch() {
+  static const bool on = [] {
+    const char* value = std::getenv("WSR_CUDA_SYNC");
+    return value && std::strcmp(value, "1") == 0;
+  }();
+  return on;
+}
+
+void check_launch(const char* what) {
+  check_status(cudaGetLastError(), what);
+  if (sync_after_launch()) check_status(cudaDeviceSynchronize(), what);
+}
 
 }  // namespace wsr::cuda

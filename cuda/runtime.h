@@ -30,7 +30,11 @@ void synchronize(int device);
 // Throws std::runtime_error("<what>: CUDA error <name>: <description>") when a runtime call returned
 // a cudaError_t other than cudaSuccess (passed as int: this header has no CUDA types).
 void check_status(int cuda_status, const std::string& what);
-// The same for the last kernel launch.
+// The same for the last kernel launch; `what` names it ("<launcher>/<kernel>"). With WSR_CUDA_SYNC=1 in
+// the environment (read once) it also synchronises and checks again, so an asynchronous fault is reported
+// by the launch that caused it: slow, for debugging.
 void check_launch(const char* what);
+// Whether WSR_CUDA_SYNC=1 was set when the process first asked.
+bool sync_after_launch();
 
 }  // namespace wsr::cuda

@@ -121,7 +121,8 @@ describe('run folder lock', () => {
   test('a live holder is refused; a dead one is taken over; release removes the file', () => {
     const dir = path.join(tmp, 'run-lock');
     const lock = acquireRunLock(dir);
-    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
+    // The lock records its holder: host, pid (and its start time), a lease (see test/lock.test.ts).
+    expect(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, host: os.hostname() });
     expect(() => acquireRunLock(dir)).toThrow(RunLockedError);
     lock.release();
     expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);

@@ -12,13 +12,26 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
 LIMIT=$((64 * 1024 * 1024))
 CARRY=(build/Release build/wsr_kernel_check dist .device)
+fail() { echo "bench/gpu/prepare.sh: $*" >&2; exit 1; }
+
+# Before anything slow: the build tools npm ci installs, and with WSR_SKIP_BUILD=1 the build to reuse.
+for tool in cmake-js typescript jest node-gyp-build; do
+  [[ -f node_modules/$tool/package.json ]] ||
+    fail "node_modules/$tool is missing: run 'npm ci' in $ROOT first (it installs the build tools and builds the addon)"
+done
+if [[ ${WSR_SKIP_BUILD:-0} == 1 ]]; then
+  [[ -f build/Release/wsr_native.node && -x build/wsr_kernel_check ]] ||
+    fail "WSR_SKIP_BUILD=1 but build/Release/wsr_native.node or build/wsr_kernel_check is missing: run without it"
+fi
+command -v xz >/dev/null || fail "xz is needed to pack Node.js and node_modules"
+command -v bc >/dev/null || fail "bc is needed to report the size of what travels"
 
 if [[ ${WSR_SKIP_BUILD:-0} != 1 ]]; then
   echo "== CUDA build for ${WSR_CUDA_ARCHS:-90-real}"
   WSR_CUDA=ON WSR_CUDA_ARCHS=${WSR_CUDA_ARCHS:-90-real} node binding/build.js
   WSR_CUDA=ON WSR_CUDA_ARCHS=${WSR_CUDA_ARCHS:-90-real} node binding/build.js --kernel-check
 fi
-node -e "const b=require('node-gyp-build')('.').buildInfo(); if (!b.cuda) { console.error('the addon was built without CUDA'); process.exit(1) }"
+node -e "const b=require('node-gyp-build')('.').buildInfo(); if (!b.cuda) { console.error('the addon was built without CUDA (is nvcc on PATH?)'); process.exit(1) }"
 
 echo "== TypeScript"
 npx tsc -p tsconfig.build.json
@@ -57,5 +70,7 @@ own checkout: prepare there), then read summary.md and run.log from the files it
 
   run(command="bash bench/gpu/run.sh", carry=[${carry_json%,}], timeout_s=540)
 
-The run takes about 8 minutes at most (WSR_BENCH_BUDGET_S=460 s of steps, plus unpacking).
+The run takes at most about 7.5 minutes: steps limited to WSR_BENCH_BUDGET_S=415 s in all (their own
+limits add up to 415 s), the summary's 15 s, and unpacking Node.js and node_modules (about 20 s), so it
+ends a minute inside the 9-minute command.
 EOF

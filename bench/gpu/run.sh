@@ -11,7 +11,8 @@
 #   6. bench/gpu/epoch.js: CIFAR-10-sized epochs of the CNN and FCN through the training loop
 #   7. bench/gpu/summarize.py: each kernel next to PyTorch and its floor, the targets; printed last
 # Each step runs under its own time limit and the whole run's budget (WSR_BENCH_BUDGET_S, default
-# 460 s: with the machine's start, the run must fit the session's 15 minutes of device time); a
+# 415 s, the sum of the steps' limits: with the summary and unpacking the run ends about a minute inside
+# one 9-minute command, and with the machine's start inside the session's 15 minutes of device time); a
 # failing step does not stop the others. Output goes
 # to $OUT (at most 8 files, flat): run.log, kernel_check.log, sanitizer.log, jest.log, bench.json,
 # torch.json, epoch.json, summary.md.
@@ -37,6 +38,13 @@ step_kernel_check() {
   local reps=5
   [[ $WSR_GPU == 1 ]] || reps=1
   ./build/wsr_kernel_check --reps "$reps" 2>&1 | tee "$OUT/kernel_check.log"
+  local rc=${PIPESTATUS[0]}
+  if [[ $WSR_GPU == 1 ]]; then  # the debug mode: every launch synchronised and checked (same results, slower)
+    echo "== WSR_CUDA_SYNC=1, one family"
+    WSR_CUDA_SYNC=1 ./build/wsr_kernel_check --reps 1 --filter local_forward 2>&1 | tee -a "$OUT/kernel_check.log"
+    ((rc == 0)) && rc=${PIPESTATUS[0]}
+  fi
+  return "$rc"
 }
 
 step_sanitizer() {
@@ -54,14 +62,15 @@ step_sanitizer() {
   }
   {
     # memcheck over the checks (one repetition, as far as its limit allows); racecheck over the
-    # kernels that use shared memory (the GEMM tiles of conv and LC; the distance reductions).
+    # kernels that use shared memory (the engine's GEMM tiles of conv and LC; the distance reductions).
+    # Limits: 20 + 3 × 6 + 30 + 15 = 83 s of the step's 100.
     echo "== memcheck: all checks, --reps 1"
-    timeout -k 5 "${WSR_MEMCHECK_S:-25}" "$sanitizer" --tool memcheck --error-exitcode 3 \
+    timeout -k 5 "${WSR_MEMCHECK_S:-20}" "$sanitizer" --tool memcheck --error-exitcode 3 \
       ./build/wsr_kernel_check --reps 1
     judge $?
     for filter in conv2d local_ distance; do
       echo "== racecheck: --filter $filter --reps 1"
-      timeout -k 5 "${WSR_RACECHECK_S:-7}" "$sanitizer" --tool racecheck --racecheck-report hazard --error-exitcode 3 \
+      timeout -k 5 "${WSR_RACECHECK_S:-6}" "$sanitizer" --tool racecheck --racecheck-report hazard --error-exitcode 3 \
         ./build/wsr_kernel_check --reps 1 --filter "$filter"
       judge $?
     done
@@ -69,8 +78,8 @@ step_sanitizer() {
     # robustness augmentations): the kernels as the training loop calls them, with its buffers.
     local tool limit
     for tool in memcheck racecheck; do
-      limit=${WSR_MEMCHECK_TRAIN_S:-40}
-      [[ $tool == racecheck ]] && limit=${WSR_RACECHECK_TRAIN_S:-25}
+      limit=${WSR_MEMCHECK_TRAIN_S:-30}
+      [[ $tool == racecheck ]] && limit=${WSR_RACECHECK_TRAIN_S:-15}
       echo "== $tool: a short training run (synthetic data, 1+1 epochs)"
       rm -rf /tmp/wsr-sanitizer-run
       timeout -k 5 "$limit" "$sanitizer" --tool "$tool" --error-exitcode 3 \
@@ -140,7 +149,7 @@ fi
 main() {
   local started budget
   started=$(date +%s)
-  budget=${WSR_BENCH_BUDGET_S:-460}
+  budget=${WSR_BENCH_BUDGET_S:-415}
   echo "== wsr-native GPU bench, $(date -u +%Y-%m-%dT%H:%M:%SZ), output in $OUT"
 
   if nvidia-smi -L >/dev/null 2>&1; then
@@ -163,6 +172,7 @@ main() {
     [[ -L node_modules ]] && rm -f node_modules
     tar -xJf .device/node_modules.tar.xz || echo "unpacking node_modules failed"
   fi
+  echo "set up in $(($(date +%s) - started)) s"
   echo "node $(node --version 2>/dev/null || echo missing), $(python3 -c 'import torch; print("torch", torch.__version__)' 2>/dev/null || echo 'no torch'), $(nvcc --version 2>/dev/null | tail -1 || echo 'no nvcc')"
   node -e "const b=require('node-gyp-build')('.').buildInfo(); console.log('addon: CUDA compiled in:', b.cuda)" 2>&1 || true
 
@@ -192,12 +202,13 @@ main() {
   if [[ ! -f build/Release/wsr_native.node || ! -x build/wsr_kernel_check || ! -f dist/bench/main.js ]]; then
     run_step build 240
   fi
-  run_step kernel_check 45
-  if [[ $WSR_GPU == 1 ]]; then run_step sanitizer 110; else status+=("sanitizer     skipped: no GPU"); fi
-  run_step jest 75
-  run_step bench 90
-  run_step torch 90
-  run_step epoch 60
+  # Limits: 50 + 100 + 70 + 80 + 65 + 50 = 415 s, the default budget.
+  run_step kernel_check 50
+  if [[ $WSR_GPU == 1 ]]; then run_step sanitizer 100; else status+=("sanitizer     skipped: no GPU"); fi
+  run_step jest 70
+  run_step bench 80
+  run_step torch 65
+  run_step epoch 50
   budget=$((budget + 15)) # the summary always gets its few seconds
   echo
   echo "== steps"

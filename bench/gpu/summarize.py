@@ -3,8 +3,13 @@
 each kernel next to its floor, and the targets met or missed. Standard library only.
 
 Floor of a kernel = max(FLOPs / measured fp32 matmul rate, min bytes / measured copy bandwidth).
-Ours' memory for LC (no allocator peak is exposed to Node): the tensors plus the CUDA workspace
-binding/local_exports.cc allocates (backward input: P·N·C·KH·KW floats).
+Ours' memory for LC (no allocator peak is exposed to Node): the tensors plus the CUDA workspace the
+launchers ask for when they do not split their reduction (cuda/local.h: the transposed activations or
+gradients, P·N·K floats, and for the input gradient the patch gradients, P·N·C·KH·KW floats); a split
+reduction adds its partial sums (splits × the output), not counted here.
+Fraction of FP32 peak: ours GFLOP/s over the measured fp32 matmul rate (torch.matmul, TF32 off), and over
+the datasheet rate when --peak-tflops is given; the engine's target is > 30% on the paper's layers whose
+FLOPs dominate a step (bench/results/notes.md has the estimates this checks).
 Epoch (45,000 training images, batch 128; 5,000 validation images): measured through the Node
 training loop when epoch.json (bench/gpu/epoch.js) holds it, judged without the robustness sets;
 else computed as 45000/128 × train step, plus 5000/128 × eval step for validation (and 6 × that
@@ -42,10 +47,10 @@ def lc_bytes(op, shape, batch):
     p = oh * oh
     x, y, w, b = batch * c * h * h, batch * k * p, p * k * c * kern * kern, p * k
     if op == "lc_forward":
-        return 4 * (x + w + b + y)
+        return 4 * (x + w + b + y + y)  # + yT [P, N, K]
     if op == "lc_backward_input":
-        return 4 * (y + w + x + p * batch * c * kern * kern)
-    return 4 * (x + y + w + b)
+        return 4 * (y + w + x + y + p * batch * c * kern * kern)  # + dyT and the patch gradients
+    return 4 * (x + y + w + b + y)  # + dyT
 
 
 def fmt(v, digits=3):
@@ -65,6 +70,7 @@ def main():
     ap.add_argument("--epoch")
     ap.add_argument("--out", required=True)
     ap.add_argument("--batch", type=int, default=BATCH)
+    ap.add_argument("--peak-tflops", type=float, help="the datasheet FP32 rate, for a second fraction")
     args = ap.parse_args()
     ours_rows = load(args.ours) or []
     torch_doc = load(args.torch) or {}
@@ -80,8 +86,9 @@ def main():
                      f"{peak / 1e12:.1f} TFLOP/s (TF32 {ceil.get('tf32_flops_per_s', 0) / 1e12:.1f}).\n")
     else:
         lines.append("No ceilings measured (torch_bench.py did not run): floors are blank.\n")
-    header = "| op | shape | batch | ours ms | torch ms | torch/ours | floor ms | ours/floor | ours GFLOP/s |"
-    lines += [header, "|" + "---|" * 9]
+    header = ("| op | shape | batch | ours ms | torch ms | torch/ours | floor ms | ours/floor | ours GFLOP/s |"
+              " of fp32 peak |")
+    lines += [header, "|" + "---|" * 10]
     keys = sorted(set(ours) | set(theirs), key=lambda k: (k[0], k[1], -1 if k[2] is None else k[2]))
     for key in keys:
         op, shape, batch = key
@@ -95,9 +102,17 @@ def main():
             floor = max((flops or 0) / peak, (min_bytes or 0) / bandwidth) * 1e3
         o_ms, t_ms = (o or {}).get("ms"), (t or {}).get("ms")
         ratio = t_ms / o_ms if o_ms and t_ms else None
+        gflops = (o or {}).get("gflops")
+        of_peak = gflops * 1e9 / peak if gflops and peak else None
+        of_sheet = gflops / (args.peak_tflops * 1e3) if gflops and args.peak_tflops else None
+        peak_col = (f"{of_peak:.0%}" if of_peak else "-") + (f" ({of_sheet:.0%} of {args.peak_tflops:g} TF)" if of_sheet else "")
         lines.append(f"| {op} | {shape} | {batch if batch is not None else '-'} | {fmt(o_ms)} | {fmt(t_ms)} | "
                      f"{fmt(ratio, 2)} | {fmt(floor, 4)} | {fmt(o_ms / floor if o_ms and floor else None, 1)} | "
-                     f"{fmt((o or {}).get('gflops'), 0)} |")
+                     f"{fmt(gflops, 0)} | {peak_col} |")
+        big = shape in ("cifar.conv2", "cifar.conv3", "cifar.dense1", "mnist.conv3", "mnist.dense1")
+        if of_peak and big and op.split("_")[0] in ("conv", "lc", "dense") and batch == BATCH:
+            targets.append((f"{op} {shape}: > 30% of fp32 peak", of_peak > 0.3,
+                            f"{gflops:.0f} GFLOP/s = {of_peak:.0%} of the measured {peak / 1e12:.1f} TFLOP/s"))
         if o_ms and t_ms and op.startswith("conv_"):
             targets.append((f"{op} {shape}: within 2x of cuDNN", o_ms <= 2 * t_ms, f"ours {o_ms:.3f} ms, cuDNN {t_ms:.3f} ms"))
         if o_ms and t_ms and op.startswith("lc_"):
@@ -142,7 +157,7 @@ def main():
         f.write(text)
     # The short table last on stdout: the headline rows and the verdicts.
     short = [l for l in lines if l.startswith("| ") and any(s in l for s in ("cifar.conv2", "cifar.conv3", "cifar.dense1", "cifar.cnn", "cifar.fcn"))]
-    print("\n".join(lines[:2] + [header, "|" + "---|" * 9] + short + [""] + [l for l in lines if l.startswith("CIFAR-10 epoch")] +
+    print("\n".join(lines[:2] + [header, "|" + "---|" * 10] + short + [""] + [l for l in lines if l.startswith("CIFAR-10 epoch")] +
                     ["", f"targets: {sum(ok for _, ok, _ in targets)} met, {sum(not ok for _, ok, _ in targets)} missed (details in summary.md)"]))
     return 0
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #ifdef WSR_WITH_CUDA
+#include "cuda/implicit_gemm.h"
 #include "cuda/runtime.h"
 #endif
 
@@ -92,6 +93,17 @@ struct DeviceBuffer {
   }
 };
 inline void cuda_sync() { cuda::synchronize(0); }
+
+// Calls body(path name) once for every implicit-GEMM engine path (cuda::kEnginePaths: the engine's own
+// choice, then each tile with and without a split reduction forced), and lets the engine choose again after.
+template <class Body>
+void for_each_engine_path(Body&& body) {
+  for (const cuda::EnginePath& path : cuda::kEnginePaths) {
+    cuda::set_engine_override(path.force);
+    body(std::string(path.name));
+  }
+  cuda::set_engine_override({});
+}
 #endif
 
 }  // namespace wsr::check

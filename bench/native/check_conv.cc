@@ -1,7 +1,8 @@
-// Conv2d kernel checks: forward, input gradient and weight/bias gradient at a small odd shape and at
-// the paper's CIFAR layers (batch 128). With a GPU the CUDA kernels are compared with their CPU twins
+// Conv2d kernel checks: forward, input gradient and weight/bias gradient at small edge shapes and at
+// the paper's CIFAR and MNIST layers (batch 128). With a GPU the CUDA kernels, through every engine path
+// (split reductions on and off, both tiles, both input-gradient ways), are compared with their CPU twins
 // on the same inputs; without one the CPU kernels are compared with direct double-precision loops
-// (every element of the small shape, a sample of elements of the large ones).
+// (every element of the small shapes, a sample of elements of the large ones).
 #include <string>
 #include <vector>
 
@@ -28,9 +29,14 @@ WindowGeometry conv_shape(int n, int c, int h, int w, int k, int kh, int kw, int
 const std::vector<Layer>& layers() {
   static const std::vector<Layer> all = {
       {"odd", conv_shape(3, 5, 11, 9, 7, 3, 4, 2, 1, 1, 1, 2, 0)},  // asymmetric padding, mixed strides
+      {"1x1", conv_shape(1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0)},
+      {"stride>kernel", conv_shape(2, 17, 9, 8, 70, 2, 3, 3, 4, 1, 0, 2, 1)},  // phases without taps; 2 row tiles
       {"cifar1", conv_shape(128, 3, 32, 32, 64, 5, 5, 2, 2, 0, 0, 0, 0)},
       {"cifar2", conv_shape(128, 64, 14, 14, 128, 5, 5, 2, 2, 0, 0, 0, 0)},
       {"cifar3", conv_shape(128, 128, 5, 5, 256, 3, 3, 1, 1, 0, 0, 0, 0)},
+      {"mnist1", conv_shape(128, 1, 28, 28, 32, 3, 3, 2, 2, 0, 0, 0, 0)},
+      {"mnist2", conv_shape(128, 32, 13, 13, 64, 3, 3, 2, 2, 0, 0, 0, 0)},
+      {"mnist3", conv_shape(128, 64, 6, 6, 128, 3, 3, 1, 1, 0, 0, 0, 0)},
   };
   return all;
 }
@@ -125,6 +131,8 @@ constexpr double kWeightGradTolerance = 5e-4;
 
 // ---- the checks ------------------------------------------------------------------------------------
 
+// Each check computes the CPU twin once; with a GPU it compares every engine path's result with it (one row
+// per path, "<op>/<path>", timed), without one it compares the CPU with the double-precision loops.
 WSR_CHECK(conv2d_forward) {
   for (const Layer& l : layers()) {
     const WindowGeometry& s = l.s;
@@ -132,16 +140,20 @@ WSR_CHECK(conv2d_forward) {
                b = random_vector(ctx, s.k);
     std::vector<float> y(static_cast<size_t>(s.output_size()));
     const double cpu_ms = time_ms(ctx, [&] { cpu::conv2d_forward(s, x.data(), w.data(), b.data(), y.data()); });
-    double cuda_ms = -1, error = 0;
 #ifdef WSR_WITH_CUDA
     if (ctx.cuda) {
-      DeviceBuffer gx(x), gw(w), gb(b), gy(y.size());
-      cuda_ms = time_ms(ctx, [&] { cuda::conv2d_forward(s, gx.ptr, gw.ptr, gb.ptr, gy.ptr); }, cuda_sync);
-      error = max_error(gy.to_host(), y);
+      DeviceBuffer gx(x), gw(w), gb(b);
+      for_each_engine_path([&](const std::string& path) {
+        DeviceBuffer gy(y.size()), workspace(std::max<size_t>(cuda::conv2d_forward_workspace(s), 1));
+        const double cuda_ms =
+            time_ms(ctx, [&] { cuda::conv2d_forward(s, gx.ptr, gw.ptr, gb.ptr, gy.ptr, workspace.ptr); }, cuda_sync);
+        report(ctx, "conv2d_forward/" + path, describe(l), cpu_ms, cuda_ms, max_error(gy.to_host(), y), kTolerance);
+      });
+      continue;
     }
 #endif
-    if (!ctx.cuda) error = reference_error(ctx, y, [&](int64_t i) { return ref_y(s, x, w, b, i); });
-    report(ctx, "conv2d_forward", describe(l), cpu_ms, cuda_ms, error, kTolerance);
+    const double error = reference_error(ctx, y, [&](int64_t i) { return ref_y(s, x, w, b, i); });
+    report(ctx, "conv2d_forward", describe(l), cpu_ms, -1, error, kTolerance);
   }
 }
 
@@ -151,16 +163,21 @@ WSR_CHECK(conv2d_backward_input) {
     const auto dy = random_vector(ctx, s.output_size()), w = random_vector(ctx, s.conv_weight_size());
     std::vector<float> dx(static_cast<size_t>(s.input_size()));
     const double cpu_ms = time_ms(ctx, [&] { cpu::conv2d_backward_input(s, dy.data(), w.data(), dx.data()); });
-    double cuda_ms = -1, error = 0;
 #ifdef WSR_WITH_CUDA
     if (ctx.cuda) {
-      DeviceBuffer gdy(dy), gw(w), gdx(dx.size());
-      cuda_ms = time_ms(ctx, [&] { cuda::conv2d_backward_input(s, gdy.ptr, gw.ptr, gdx.ptr); }, cuda_sync);
-      error = max_error(gdx.to_host(), dx);
+      DeviceBuffer gdy(dy), gw(w);
+      for_each_engine_path([&](const std::string& path) {
+        DeviceBuffer gdx(dx.size()), workspace(std::max<size_t>(cuda::conv2d_backward_input_workspace(s), 1));
+        const double cuda_ms = time_ms(
+            ctx, [&] { cuda::conv2d_backward_input(s, gdy.ptr, gw.ptr, gdx.ptr, workspace.ptr); }, cuda_sync);
+        report(ctx, "conv2d_backward_input/" + path, describe(l), cpu_ms, cuda_ms, max_error(gdx.to_host(), dx),
+               kTolerance);
+      });
+      continue;
     }
 #endif
-    if (!ctx.cuda) error = reference_error(ctx, dx, [&](int64_t i) { return ref_dx(s, dy, w, i); });
-    report(ctx, "conv2d_backward_input", describe(l), cpu_ms, cuda_ms, error, kTolerance);
+    const double error = reference_error(ctx, dx, [&](int64_t i) { return ref_dx(s, dy, w, i); });
+    report(ctx, "conv2d_backward_input", describe(l), cpu_ms, -1, error, kTolerance);
   }
 }
 
@@ -172,20 +189,23 @@ WSR_CHECK(conv2d_backward_weight) {
     std::vector<float> dw(static_cast<size_t>(s.conv_weight_size())), db(static_cast<size_t>(s.k));
     const double cpu_ms =
         time_ms(ctx, [&] { cpu::conv2d_backward_weight(s, x.data(), dy.data(), dw.data(), db.data()); });
-    double cuda_ms = -1, error = 0;
 #ifdef WSR_WITH_CUDA
     if (ctx.cuda) {
-      const size_t workspace_floats = cuda::conv2d_backward_weight_workspace(s);
-      DeviceBuffer gx(x), gdy(dy), gdw(dw.size()), gdb(db.size()), workspace(std::max<size_t>(workspace_floats, 1));
-      cuda_ms = time_ms(
-          ctx, [&] { cuda::conv2d_backward_weight(s, gx.ptr, gdy.ptr, gdw.ptr, gdb.ptr, workspace.ptr); }, cuda_sync);
-      error = std::max(max_error(gdw.to_host(), dw), max_error(gdb.to_host(), db));
+      DeviceBuffer gx(x), gdy(dy);
+      for_each_engine_path([&](const std::string& path) {
+        DeviceBuffer gdw(dw.size()), gdb(db.size()),
+            workspace(std::max<size_t>(cuda::conv2d_backward_weight_workspace(s), 1));
+        const double cuda_ms = time_ms(
+            ctx, [&] { cuda::conv2d_backward_weight(s, gx.ptr, gdy.ptr, gdw.ptr, gdb.ptr, workspace.ptr); }, cuda_sync);
+        const double error = std::max(max_error(gdw.to_host(), dw), max_error(gdb.to_host(), db));
+        report(ctx, "conv2d_backward_weight/" + path, describe(l), cpu_ms, cuda_ms, error, kWeightGradTolerance);
+      });
+      continue;
     }
 #endif
-    if (!ctx.cuda)
-      error = std::max(reference_error(ctx, dw, [&](int64_t i) { return ref_dw(s, x, dy, i); }),
-                       reference_error(ctx, db, [&](int64_t k) { return ref_db(s, dy, k); }));
-    report(ctx, "conv2d_backward_weight", describe(l), cpu_ms, cuda_ms, error, kWeightGradTolerance);
+    const double error = std::max(reference_error(ctx, dw, [&](int64_t i) { return ref_dw(s, x, dy, i); }),
+                                  reference_error(ctx, db, [&](int64_t k) { return ref_db(s, dy, k); }));
+    report(ctx, "conv2d_backward_weight", describe(l), cpu_ms, -1, error, kWeightGradTolerance);
   }
 }
 

@@ -1,5 +1,6 @@
-// Dense layer: CUDA against the CPU kernel (or, without a GPU, the CPU kernel against a direct
-// double-precision loop), at a small odd shape and the paper's CIFAR dense layers, batch 128.
+// Dense layer: CUDA against the CPU kernel (with a GPU: every engine path, split reductions on and off,
+// one row each) or, without a GPU, the CPU kernel against a direct double-precision loop, at small edge
+// shapes and the paper's CIFAR and MNIST dense layers, batch 128.
 #include <string>
 
 #include "check.h"
@@ -16,9 +17,12 @@ namespace {
 constexpr double kTolerance = 1e-4;
 
 const DenseShape kShapes[] = {
-    {7, 19, 5},       // small, odd
-    {128, 2304, 1024}, // CIFAR fc1: flatten 3·3·256 -> 1024
-    {128, 1024, 10},   // CIFAR fc2: 1024 -> 10 classes
+    {7, 19, 5},         // small, odd
+    {1, 1, 1},
+    {130, 70, 129},     // two tiles of 128 or 64 each way, plus an edge
+    {128, 2304, 1024},  // CIFAR fc1: flatten 3·3·256 -> 1024
+    {128, 1024, 10},    // CIFAR fc2: 1024 -> 10 classes
+    {128, 2048, 1024},  // MNIST fc1: flatten 4·4·128 -> 1024
 };
 
 std::string shape_name(const DenseShape& s) {
@@ -65,16 +69,19 @@ WSR_CHECK(dense_forward) {
     const auto b = random_vector(ctx, s.out);
     std::vector<float> y(s.n * s.out);
     const double cpu_ms = time_ms(ctx, [&] { cpu::dense_forward(s, x.data(), w.data(), b.data(), y.data()); });
-    double cuda_ms = -1, error = 0;
 #ifdef WSR_WITH_CUDA
     if (ctx.cuda) {
-      DeviceBuffer dx(x), dw(w), db(b), dy(y.size());
-      cuda_ms = time_ms(ctx, [&] { cuda::dense_forward(s, dx.ptr, dw.ptr, db.ptr, dy.ptr); }, cuda_sync);
-      error = max_error(dy.to_host(), y);
+      DeviceBuffer dx(x), dw(w), db(b);
+      for_each_engine_path([&](const std::string& path) {
+        DeviceBuffer dy(y.size()), workspace(std::max<size_t>(cuda::dense_forward_workspace(s), 1));
+        const double cuda_ms =
+            time_ms(ctx, [&] { cuda::dense_forward(s, dx.ptr, dw.ptr, db.ptr, dy.ptr, workspace.ptr); }, cuda_sync);
+        report(ctx, "dense_forward/" + path, shape_name(s), cpu_ms, cuda_ms, max_error(dy.to_host(), y), kTolerance);
+      });
+      continue;
     }
 #endif
-    if (cuda_ms < 0) error = max_error(y, forward_ref(s, x, w, b));
-    report(ctx, "dense_forward", shape_name(s), cpu_ms, cuda_ms, error, kTolerance);
+    report(ctx, "dense_forward", shape_name(s), cpu_ms, -1, max_error(y, forward_ref(s, x, w, b)), kTolerance);
   }
 }
 
@@ -89,18 +96,23 @@ WSR_CHECK(dense_backward) {
     float* dw = dx + dx_size;
     float* db = dw + dw_size;
     const double cpu_ms = time_ms(ctx, [&] { cpu::dense_backward(s, x.data(), w.data(), dy.data(), dx, dw, db); });
-    double cuda_ms = -1, error = 0;
 #ifdef WSR_WITH_CUDA
     if (ctx.cuda) {
-      DeviceBuffer d_x(x), d_w(w), d_dy(dy), d_grads(grads.size());
-      float* g_dx = d_grads.ptr;
-      float* g_dw = g_dx + dx_size;
-      float* g_db = g_dw + dw_size;
-      cuda_ms = time_ms(ctx, [&] { cuda::dense_backward(s, d_x.ptr, d_w.ptr, d_dy.ptr, g_dx, g_dw, g_db); }, cuda_sync);
-      error = max_error(d_grads.to_host(), grads);
+      DeviceBuffer d_x(x), d_w(w), d_dy(dy);
+      for_each_engine_path([&](const std::string& path) {
+        DeviceBuffer d_grads(grads.size()), workspace(std::max<size_t>(cuda::dense_backward_workspace(s), 1));
+        float* g_dx = d_grads.ptr;
+        float* g_dw = g_dx + dx_size;
+        float* g_db = g_dw + dw_size;
+        const double cuda_ms = time_ms(
+            ctx, [&] { cuda::dense_backward(s, d_x.ptr, d_w.ptr, d_dy.ptr, g_dx, g_dw, g_db, workspace.ptr); },
+            cuda_sync);
+        report(ctx, "dense_backward/" + path, shape_name(s), cpu_ms, cuda_ms, max_error(d_grads.to_host(), grads),
+               kTolerance);
+      });
+      continue;
     }
 #endif
-    if (cuda_ms < 0) error = max_error(grads, backward_ref(s, x, w, dy));
-    report(ctx, "dense_backward", shape_name(s), cpu_ms, cuda_ms, error, kTolerance);
+    report(ctx, "dense_backward", shape_name(s), cpu_ms, -1, max_error(grads, backward_ref(s, x, w, dy)), kTolerance);
   }
 }

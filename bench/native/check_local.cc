@@ -1,6 +1,7 @@
-// Locally connected layer: CUDA against the CPU kernels (when a GPU is usable), the CPU kernels
-// against direct double-precision sums (every element on the small shape, a sample on the
-// paper's CIFAR layers), and timings of both, for forward, both gradients and the conversions.
+// Locally connected layer: CUDA against the CPU kernels (when a GPU is usable: every engine path, split
+// reductions on and off, one row each), the CPU kernels against direct double-precision sums (every
+// element on the small shapes, a sample on the paper's layers), and timings of both, for forward, both
+// gradients and the conversions.
 #include <string>
 
 #include "check.h"
@@ -28,13 +29,18 @@ Layer layer(const char* name, int n, int c, int h, int w, int k, int kh, int kw,
   return {name, s};
 }
 
-// A small odd shape (asymmetric padding, rectangular kernel, unequal strides) and the paper's
-// CIFAR layers at batch 128: 32x32x3 -> 14x14x64 -> 5x5x128 -> 3x3x256.
+// Small edge shapes (asymmetric padding, rectangular kernel, unequal strides, 1x1, two tiles each way)
+// and the paper's CIFAR layers at batch 128 (32x32x3 -> 14x14x64 -> 5x5x128 -> 3x3x256) and MNIST's.
 const Layer kLayers[] = {
     layer("odd", 3, 5, 11, 9, 7, 3, 4, 2, 1, 1, 2, 2, 1),
+    layer("1x1", 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0),
+    layer("k70 n130", 130, 3, 4, 5, 70, 2, 3, 2, 1, 1, 0, 0, 1),  // row and column tiles, stride != kernel
     layer("LC1", 128, 3, 32, 32, 64, 5, 5, 2, 2, 0, 0, 0, 0),
     layer("LC2", 128, 64, 14, 14, 128, 5, 5, 2, 2, 0, 0, 0, 0),
     layer("LC3", 128, 128, 5, 5, 256, 3, 3, 1, 1, 0, 0, 0, 0),
+    layer("mnist LC1", 128, 1, 28, 28, 32, 3, 3, 2, 2, 0, 0, 0, 0),
+    layer("mnist LC2", 128, 32, 13, 13, 64, 3, 3, 2, 2, 0, 0, 0, 0),
+    layer("mnist LC3", 128, 64, 6, 6, 128, 3, 3, 1, 1, 0, 0, 0, 0),
 };
 
 std::string describe(const Layer& l) {
@@ -146,15 +152,19 @@ WSR_CHECK(local_forward) {
     std::vector<float> y(s.output_size());
     const double cpu_ms = time_ms(ctx, [&] { cpu::local2d_forward(s, x.data(), w.data(), b.data(), y.data()); });
     double error = error_at(sample(ctx, s.output_size()), y, [&](int64_t i) { return ref_forward(s, x, w, b, i); });
-    double cuda_ms = -1;
 #ifdef WSR_WITH_CUDA
     if (ctx.cuda) {
-      DeviceBuffer dx(x), dw(w), db(b), dy(y.size());
-      cuda_ms = time_ms(ctx, [&] { cuda::local2d_forward(s, dx.ptr, dw.ptr, db.ptr, dy.ptr); }, cuda_sync);
-      error = std::max(error, max_error(dy.to_host(), y));
+      DeviceBuffer dx(x), dw(w), db(b);
+      for_each_engine_path([&](const std::string& path) {
+        DeviceBuffer dy(y.size()), workspace(cuda::local2d_forward_workspace(s));
+        const double cuda_ms =
+            time_ms(ctx, [&] { cuda::local2d_forward(s, dx.ptr, dw.ptr, db.ptr, dy.ptr, workspace.ptr); }, cuda_sync);
+        report_row(ctx, ("local2d_forward/" + path).c_str(), l, cpu_ms, cuda_ms, std::max(error, max_error(dy.to_host(), y)));
+      });
+      continue;
     }
 #endif
-    report_row(ctx, "local2d_forward", l, cpu_ms, cuda_ms, error);
+    report_row(ctx, "local2d_forward", l, cpu_ms, -1, error);
   }
 }
 
@@ -166,15 +176,20 @@ WSR_CHECK(local_backward_input) {
     std::vector<float> dx(s.input_size());
     const double cpu_ms = time_ms(ctx, [&] { cpu::local2d_backward_input(s, dy.data(), w.data(), dx.data()); });
     double error = error_at(sample(ctx, s.input_size()), dx, [&](int64_t i) { return ref_backward_input(s, dy, w, i); });
-    double cuda_ms = -1;
 #ifdef WSR_WITH_CUDA
     if (ctx.cuda) {
-      DeviceBuffer d_dy(dy), d_w(w), d_dx(dx.size()), workspace(static_cast<size_t>(cuda::local2d_backward_input_workspace(s)));
-      cuda_ms = time_ms(ctx, [&] { cuda::local2d_backward_input(s, d_dy.ptr, d_w.ptr, d_dx.ptr, workspace.ptr); }, cuda_sync);
-      error = std::max(error, max_error(d_dx.to_host(), dx));
+      DeviceBuffer d_dy(dy), d_w(w);
+      for_each_engine_path([&](const std::string& path) {
+        DeviceBuffer d_dx(dx.size()), workspace(cuda::local2d_backward_input_workspace(s));
+        const double cuda_ms = time_ms(
+            ctx, [&] { cuda::local2d_backward_input(s, d_dy.ptr, d_w.ptr, d_dx.ptr, workspace.ptr); }, cuda_sync);
+        report_row(ctx, ("local2d_backward_input/" + path).c_str(), l, cpu_ms, cuda_ms,
+                   std::max(error, max_error(d_dx.to_host(), dx)));
+      });
+      continue;
     }
 #endif
-    report_row(ctx, "local2d_backward_input", l, cpu_ms, cuda_ms, error);
+    report_row(ctx, "local2d_backward_input", l, cpu_ms, -1, error);
   }
 }
 
@@ -187,15 +202,21 @@ WSR_CHECK(local_backward_weight) {
     const double cpu_ms = time_ms(ctx, [&] { cpu::local2d_backward_weight(s, x.data(), dy.data(), dw.data(), db.data()); });
     double error = error_at(sample(ctx, s.local_weight_size()), dw, [&](int64_t i) { return ref_backward_weight(s, x, dy, i); });
     error = std::max(error, error_at(sample(ctx, s.positions() * s.k), db, [&](int64_t i) { return ref_bias_grad(s, dy, i); }));
-    double cuda_ms = -1;
 #ifdef WSR_WITH_CUDA
     if (ctx.cuda) {
-      DeviceBuffer d_x(x), d_dy(dy), d_dw(dw.size()), d_db(db.size());
-      cuda_ms = time_ms(ctx, [&] { cuda::local2d_backward_weight(s, d_x.ptr, d_dy.ptr, d_dw.ptr, d_db.ptr); }, cuda_sync);
-      error = std::max({error, max_error(d_dw.to_host(), dw), max_error(d_db.to_host(), db)});
+      DeviceBuffer d_x(x), d_dy(dy);
+      for_each_engine_path([&](const std::string& path) {
+        DeviceBuffer d_dw(dw.size()), d_db(db.size()), workspace(cuda::local2d_backward_weight_workspace(s));
+        const double cuda_ms = time_ms(
+            ctx, [&] { cuda::local2d_backward_weight(s, d_x.ptr, d_dy.ptr, d_dw.ptr, d_db.ptr, workspace.ptr); },
+            cuda_sync);
+        report_row(ctx, ("local2d_backward_weight/" + path).c_str(), l, cpu_ms, cuda_ms,
+                   std::max({error, max_error(d_dw.to_host(), dw), max_error(d_db.to_host(), db)}));
+      });
+      continue;
     }
 #endif
-    report_row(ctx, "local2d_backward_weight", l, cpu_ms, cuda_ms, error);
+    report_row(ctx, "local2d_backward_weight", l, cpu_ms, -1, error);
   }
 }
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'fs';
 import path from 'path';
 import { registerBenchCommand } from '../bench/command';
 import { packageRoot } from '../native';
+import { addAggregateCommand } from './aggregate';
 import { addDevicesCommand } from './devices';
 import { addDownloadCommand } from './download';
 import { addExperimentCommand } from './experiment';
@@ -11,6 +12,7 @@ import { addExportCommand } from './export';
 import { CliIO, CommandResult } from './io';
 import { addReportCommand } from './report';
 import { addServeCommand } from './serve';
+import { addSweepCommand } from './sweep';
 import { addTrainCommand } from './train';
 
 /** The package version from package.json. */
@@ -36,6 +38,8 @@ export function buildProgram(io: CliIO, result: CommandResult, argv: string[]): 
     .allowExcessArguments(false);
   addTrainCommand(program, io, result, argv);
   addExperimentCommand(program, io, result, argv);
+  addSweepCommand(program, io, result);
+  addAggregateCommand(program, io);
   addDownloadCommand(program, io);
   addReportCommand(program, io);
   addServeCommand(program, io);

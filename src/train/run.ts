@@ -12,7 +12,7 @@ import { NonFiniteLossError, RunContext } from './context';
 import { RunData, loadRunData } from './data';
 import { DeviceSplit } from './deviceData';
 import { Evaluator } from './evaluate';
-import { acquireRunLock } from './lock';
+import { acquireRunLock, describeTakeOver } from './lock';
 import { MetricsLog } from './metricsLog';
 import { derivedSeed } from './order';
 import { runBranchPhase, runCnnPhase } from './phases';
@@ -135,14 +135,15 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   if (settings.threads !== null) setNumThreads(settings.threads);
   const device = resolveDevice(settings.device);
   const folderExisted = fs.existsSync(paths.dir);
-  const lock = acquireRunLock(paths.dir);
+  // A lock lost to a takeover (this process frozen past its lease) stops the run like Ctrl-C.
+  const lock = acquireRunLock(paths.dir, { onLost: (message) => { warn(message); request.stop.request('lock lost'); } });
   const cleanup: { dispose(): void }[] = [];
   // The figures rebuild in the background; the run keeps its lock until they are written.
   let metricsLog: MetricsLog | null = null;
   let completedEpoch = 0;
   let failed = true;
   try {
-    if (lock.tookOverFrom !== null) warn(`took over the lock of process ${lock.tookOverFrom}, which is gone`);
+    if (lock.tookOver !== null) warn(describeTakeOver(lock.tookOver));
     const data = await loadRunData(settings);
     const config = prepareConfig(request, paths, device, data);
     const state = request.resume ? readRunState(paths) : null;

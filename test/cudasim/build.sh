@@ -47,6 +47,7 @@ rm -rf "$OUT/gen" "$OUT/obj" "$OUT/bin"
 mkdir -p "$OUT/gen" "$OUT/obj" "$OUT/bin"
 
 # 1. The kernel files with their launches rewritten (serial, fast), and the list of objects.
+[[ " $VARIANTS " == *" small "* ]] && small_prelude
 objects=() links=()
 declare -A listed
 add() { for o; do [[ -n ${listed[$o]:-} ]] || { listed[$o]=1; objects+=("$o"); }; done; }

@@ -5,8 +5,9 @@
 //   g++ -O3 -std=c++17 -pthread bench/native/gemm/check_gemm.cc cpu/gemm.cc cpu/parallel.cc -o check_gemm
 //   ./check_gemm [--quick] [--no-bench] [--bench-only] [--reps N] [--kernel avx512|avx2|generic]
 //
-// The checking logic is in functions taking any batched-GEMM implementation (GemmFn), so the same cases
-// can later check the CUDA kernel against the CPU one. Compile with -DWSR_KERNEL_CHECK_NO_MAIN to drop main.
+// The checking logic is in functions taking any batched-GEMM implementation (GemmFn). The GPU's products
+// run on the implicit-GEMM engine (cuda/implicit_gemm.cuh), checked by the conv, local and dense checks of
+// wsr_kernel_check and by test/cudasim. Compile with -DWSR_KERNEL_CHECK_NO_MAIN to drop main.
 #include <algorithm>
 #include <chrono>
 #include <cmath>

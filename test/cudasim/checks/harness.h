@@ -51,6 +51,8 @@ inline std::vector<float> rvec(int64_t n, float lo = -1.f, float hi = 1.f) {
   return v;
 }
 inline std::vector<float> nanvec(int64_t n) { return std::vector<float>(static_cast<size_t>(n), NAN); }
+// A launcher's workspace, NaN-filled so that reading scratch nothing wrote shows (one spare float: never empty).
+inline std::vector<float> workspace(size_t floats) { return nanvec(static_cast<int64_t>(floats) + 1); }
 
 struct Cmp {
   double max_abs = 0, max_rel = 0, metric = 0;  // metric: |a-b|/(|b|+1), as bench/native/check.h

@@ -1,0 +1,113 @@
+// A real sweep through the CLI on the local executor, on the synthetic dataset: a pool of two
+// train children; Ctrl-C stops them cleanly and a re-run resumes the started points (each epoch
+// recorded once) and runs the rest, then aggregates; a third run skips everything; a point that
+// fails is reported with its log while the others finish, and the sweep exits non-zero.
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { RunConfig, RunState } from '../src/train/runFolder';
+import { AggregateFile } from '../src/sweep/aggregateWrite';
+import { SweepFile } from '../src/sweep/folder';
+import { ChildRun, recordKeys, runBoot, writeBootScript } from './sweep_helpers';
+
+// 256 training and 128 validation images, batches of 64, one CNN epoch then one of each branch; one thread per child.
+const TINY = ['--limit', '256', '--validation', '128', '--batch-size', '64', '--no-robustness', '--no-png', '--cnn-epochs', '1'];
+
+let tmp: string;
+let boot: string;
+let env: NodeJS.ProcessEnv;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wsr-sweep-local-'));
+  boot = writeBootScript(tmp);
+  env = { WSR_SWEEP_CLI: boot };
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const json = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+const state = (run: string): RunState | null => (fs.existsSync(path.join(run, 'checkpoints', 'state.json')) ? json<RunState>(path.join(run, 'checkpoints', 'state.json')) : null);
+
+describe('a local sweep', () => {
+  const args = (lr = '1e-3') => ['sweep', '--out', path.join(tmp, 's'), '--grid', 'noise=0,0.5', '--seeds', '1-2', '--jobs', '2', '--dataset', 'synthetic', ...TINY, '--fcn-epochs', '1', '--lr', lr];
+  const point = (name: string) => path.join(tmp, 's', name);
+  const names = ['noise=0,seed=1', 'noise=0,seed=2', 'noise=0.5,seed=1', 'noise=0.5,seed=2'];
+  let interrupted: ChildRun;
+  let resumed: ChildRun;
+
+  beforeAll(async () => {
+    // Ctrl-C once the first epoch of a point is on disk.
+    let sent = false;
+    interrupted = await runBoot(boot, args(), env, (text, proc) => {
+      if (!sent && /\] cnn epoch 1\/1 /.test(text)) {
+        sent = true;
+        proc.kill('SIGINT');
+      }
+    });
+    resumed = await runBoot(boot, args(), env);
+  }, 300_000);
+
+  test('SIGINT stops the running points, each keeping its last checkpoint; nothing else starts', () => {
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toMatch(/SIGINT: stopping the running points, each keeping its last completed epoch's checkpoint/);
+    expect(interrupted.stderr).toMatch(/interrupted: re-run the same command \(or wsr-native sweep --out \S+\) to resume/);
+    expect(interrupted.stderr).toMatch(/^start noise=0,seed=1: train$/m);
+    expect(interrupted.stderr).toMatch(/^start noise=0,seed=2: train$/m);
+    expect(interrupted.stderr).not.toMatch(/start noise=0\.5/);
+    for (const name of names.slice(0, 2)) expect(fs.existsSync(path.join(point(name), '.lock'))).toBe(false);
+    const sweep = json<SweepFile>(path.join(tmp, 's', 'sweep.json'));
+    expect(sweep.points.map((p) => p.name)).toEqual(names);
+  });
+
+  test('the re-run resumes the started points, runs the others, and aggregates', () => {
+    expect(resumed.stderr).not.toMatch(/wsr-native: /);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/^start noise=0,seed=1: resume$/m);
+    expect(resumed.stderr).toMatch(/^start noise=0\.5,seed=2: train$/m);
+    for (const name of names) {
+      expect(state(point(name))).toMatchObject({ phase: 'done', completedEpoch: 2, conversionEpoch: 1 });
+      // Every epoch once: the CNN phase, the conversion record, one epoch of each branch.
+      expect(recordKeys(point(name))).toEqual(['1cnn', '1fcn', '2cnn', '2fcn']);
+    }
+    for (const name of names.slice(0, 2)) {
+      const config = json<RunConfig>(path.join(point(name), 'config.json'));
+      expect(config.resumes).toHaveLength(1);
+      expect(config.settings).toMatchObject({ seed: Number(name.slice(-1)), noise: 0, threads: 1, dataset: 'synthetic' });
+      const log = fs.readFileSync(path.join(point(name), 'train.log'), 'utf8');
+      expect(log.match(/^== .* wsr-native train /gm)).toHaveLength(2);
+      expect(log).toMatch(/== .* wsr-native train --resume \S+ --dataset synthetic .* --seed \d --threads 1\n/);
+      expect(log).toMatch(/SIGINT: stopping/);
+    }
+    for (const name of names.slice(2)) expect(json<RunConfig>(path.join(point(name), 'config.json')).resumes).toHaveLength(0);
+    const aggregate = json<AggregateFile>(path.join(tmp, 's', 'aggregate', 'aggregate.json'));
+    expect(aggregate.rows.map((r) => [r.setting, r.n])).toEqual([['noise=0', 2], ['noise=0.5', 2]]);
+    expect(aggregate.missing).toEqual([]);
+    expect(resumed.stdout).toMatch(/\| `noise=0\.5` \| 2\/2 \| \d+\.\d\d ± \d+\.\d\d% \|/);
+  });
+
+  test('a third run skips every finished point; a changed spec is refused', async () => {
+    const again = await runBoot(boot, args(), env);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/4 of 4 points finished before; 0 to run/);
+    expect(again.stderr).not.toMatch(/^start /m);
+    const changed = await runBoot(boot, args('1e-2'), env);
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toMatch(/holds a sweep of another spec \(train lr: 0\.001 → 0\.01\)\. Only grid values and seeds can be added/);
+  }, 120_000);
+});
+
+describe('a point that fails', () => {
+  test('is reported with its log path; the others finish; the sweep exits non-zero', async () => {
+    const out = path.join(tmp, 'f');
+    // cifar10 from an empty data folder fails at once; synthetic runs (its CNN phase only).
+    const empty = path.join(tmp, 'no-data');
+    fs.mkdirSync(empty);
+    const run = await runBoot(boot, ['sweep', '--out', out, '--grid', 'dataset=cifar10,synthetic', '--seeds', '1', '--jobs', '2', '--data-dir', empty, ...TINY, '--fcn-epochs', '0'], env);
+    expect(run.code).toBe(1);
+    const log = path.join(out, 'dataset=cifar10,seed=1', 'train.log');
+    expect(run.stderr).toMatch(new RegExp(`failed dataset=cifar10,seed=1 after \\d:\\d\\d: exit 1; wsr-native: .*${empty.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*; log: ${log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect(run.stderr).toMatch(/^finished dataset=synthetic,seed=1/m);
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/wsr-native: /);
+    expect(state(path.join(out, 'dataset=synthetic,seed=1'))?.phase).toBe('done');
+    const aggregate = json<AggregateFile>(path.join(out, 'aggregate', 'aggregate.json'));
+    expect(aggregate.missing).toEqual([{ name: 'dataset=cifar10,seed=1', status: 'missing', note: `no run started: see ${log}` }]);
+  }, 180_000);
+});
