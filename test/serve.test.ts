@@ -1,7 +1,7 @@
 // The run browser's server without a browser: what it lists and serves, what it refuses (paths
 // outside its folder, other hosts, other methods), its event stream, the port errors, the CLI, and
 // the offline page of `report --html`.
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import fs from 'fs';
 import http from 'http';
 import net from 'net';
@@ -12,6 +12,7 @@ import { metricsJsonlLine } from '../src/report';
 import { HOST, RunBrowserServer, startServer } from '../src/serve';
 import type { IndexEntry, RunView, SweepView } from '../src/serve';
 import { packageDir } from '../src/serve/assets';
+import { LOCK_FILE, acquireRunLock, hostIdentity } from '../src/train/lock';
 import { CHILD_BOOT, cli } from './helpers/cli';
 import { syntheticRecords } from './helpers/records';
 import { writeFixtureRun, writeFixtureSweep } from './helpers/runFolders';
@@ -126,6 +127,26 @@ describe('what the server lists and shows', () => {
       expect(bad.aggregate!.figures[0]).toMatchObject({ spec: null, problem: expect.stringMatching(/climbs out of the served folder/) });
     } finally {
       fs.writeFileSync(file, saved);
+    }
+  });
+
+  test('a run whose lock a live process holds is running; once released, or left by a process that is gone, it is not', async () => {
+    const dir = path.join(runs, 'group', 'b');
+    const status = async () => (await json<RunView>(server, '/api/run?path=group%2Fb')).status;
+    const lock = acquireRunLock(dir);
+    try {
+      expect(await status()).toBe('running');
+    } finally {
+      lock.release();
+    }
+    expect(await status()).toBe('stopped');
+    // The record a process that exited (or was killed) left behind: its pid is gone.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    fs.writeFileSync(path.join(dir, LOCK_FILE), `${JSON.stringify({ format: 'wsr-native-lock', version: 1, ...hostIdentity(), pid: gone, pidStart: null, token: 'x', acquired: new Date().toISOString(), leaseMs: 120000 })}\n`);
+    try {
+      expect(await status()).toBe('stopped');
+    } finally {
+      fs.rmSync(path.join(dir, LOCK_FILE));
     }
   });
 

@@ -3,7 +3,7 @@
 // does not follow symbolic links, does not descend into runs, and stops at a depth and a count.
 import fs from 'fs';
 import path from 'path';
-import { LOCK_FILE } from '../train/lock';
+import { lockHolder } from '../train/lock';
 import { runPaths } from '../train/runFolder';
 import { RootFolder } from './root';
 
@@ -49,20 +49,10 @@ function readJson(file: string): unknown {
   }
 }
 
+/** Whether a live process holds the run's lock (a lock whose holder is provably gone or whose lease expired does not count). */
 function lockHeld(dir: string): boolean {
-  let pid: number;
-  try {
-    pid = Number.parseInt(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim(), 10);
-  } catch {
-    return false;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  const holder = lockHolder(dir);
+  return holder !== null && holder.stale === null;
 }
 
 /** The epoch of the last record of metrics.jsonl, else of metrics.csv (0 when there is none). */
