@@ -2,16 +2,15 @@
 // The wsr-native command line: `npx wsr-native train --noise 0.5`, `experiment N`, `download`,
 // `report RUN`, `devices`. The commands live in src/cli/.
 import { CommanderError } from 'commander';
-import { CliIO, CommandResult, EXIT, processIO } from './cli/io';
+import { CliIO, CommandResult } from './cli/io';
+import { EXIT, processStreams } from './train/job';
 import { buildProgram } from './cli/program';
-
-export { buildProgram } from './cli/program';
 
 /**
  * Runs the command line `argv` (as process.argv: node, script, then arguments) and returns the exit
  * code; never exits the process. Results go to io.stdout, progress and errors to io.stderr.
  */
-export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+export async function main(argv: string[], io: CliIO = processStreams()): Promise<number> {
   const result: CommandResult = { exitCode: EXIT.ok };
   const program = buildProgram(io, result, argv.slice(2));
   try {

@@ -1,19 +1,27 @@
-// Public API of wsr-native: tensors and devices, then the ops, each on the CPU or a CUDA GPU.
+/**
+ * The wsr-native library: what other Node tools link. Tensors on the CPU or a CUDA GPU, the ops
+ * (convolution, locally connected, dense, activations and losses, optimizers, filter distances,
+ * augmentation), layers and models with the CNN → locally connected conversion, and the
+ * safetensors format. A deliberate list: test/core_api.test.ts pins it, so it grows only on
+ * purpose. None of the application (training, data, reports, the run browser, sweeps, the CLI)
+ * loads from here; each is a subpath: `wsr-native/train`, `wsr-native/data`,
+ * `wsr-native/report`, `wsr-native/serve`, `wsr-native/sweep`, `wsr-native/weights`.
+ *
+ * @packageDocumentation
+ */
+
+// Tensors and devices.
 export { Tensor } from './tensor';
 export type { DType, TensorOptions } from './tensor';
-export {
-  devices,
-  cudaStatus,
-  defaultDevice,
-  resolveDevice,
-  numThreads,
-  setNumThreads,
-  synchronize,
-  memoryStats,
-} from './device';
+export { devices, cudaStatus, defaultDevice, resolveDevice, numThreads, setNumThreads, synchronize, memoryStats } from './device';
 export type { DeviceInfo, DeviceName } from './device';
 
+// Window geometry shared by convolution and locally connected layers.
 export { resolvePadding, resolveStride, outputSize, resolveWindow } from './ops/geometry';
+export type { Padding, Padding2d, Stride, WindowOptions, WindowGeometry } from './ops/geometry';
+export type { WindowBackwardOptions, WindowGradients } from './ops/window';
+
+// Convolution.
 export {
   conv2d,
   conv2dBackward,
@@ -24,8 +32,8 @@ export {
   conv2dGeometry,
 } from './ops/conv';
 export type { Conv2dOptions, Conv2dStride, Conv2dPadding } from './ops/conv';
-export type { Padding, Padding2d, Stride, WindowOptions, WindowGeometry } from './ops/geometry';
-export type { WindowBackwardOptions, WindowGradients } from './ops/window';
+
+// Locally connected (untied) layers, and the conversion of a kernel between the two.
 export {
   local2d,
   local2dBackward,
@@ -37,40 +45,50 @@ export {
   localToConv,
 } from './ops/local';
 export type { Local2dOptions } from './ops/local';
+
+// Dense layers, activations, losses and elementwise reductions.
 export { dense, denseBackward } from './ops/dense';
 export type { DenseGradients, DenseBackwardOptions } from './ops/dense';
 export { relu, reluBackward, softmaxCrossEntropy, readLossStats, crossEntropyLoss } from './ops/activation';
 export type { SoftmaxCrossEntropyOptions, SoftmaxCrossEntropyResult, LossStats } from './ops/activation';
 export { fill, scale, axpy, sum, sumSquares, sumInto, sumSquaresInto } from './ops/elementwise';
+
+// Batches from a uint8 dataset on the device, and the augmentation and robustness perturbations.
 export { gatherBatch } from './ops/data';
 export type { GatherBatchOptions, Batch } from './ops/data';
-export { SGD, Adam, sgdUpdate, adamUpdate } from './ops/optim';
-export type { SGDOptions, AdamOptions, SGDState, AdamState, SGDHyperparameters, AdamHyperparameters, Optimizer, OptimizerMeta, OptimizerStateArray } from './ops/optim';
-export {
-  localDistances,
-  localDistancesTensor,
-  referenceDistances,
-  referenceDistanceArrays,
-  PAPER_RADII,
-} from './ops/distance';
-export type { LocalDistance } from './ops/distance';
 /** Data augmentation and the robustness perturbations (noise, edge noise, translation, rotation, swap). */
 export * as augment from './ops/augment';
-/** Run reports: metrics CSV/JSONL, SVG/PNG figures, summary tables. */
-export * from './report';
-export { writeFileAtomic, writeJsonAtomic } from './util/atomic';
-/** Datasets (CIFAR-10, MNIST): reading, validation, download, leak-free splits, a synthetic stand-in, the dataset table. */
-export * from './data';
-/** Models: layers, the paper's networks, Glorot initialisation, CNN → locally connected conversion. */
-export * from './nn';
-/** Training: the two-phase protocol, epochs, evaluation, checkpoints and run folders. */
-export * from './train';
-export { readSafetensors, readSafetensorsHeader, writeSafetensors, SafetensorsError, exportWeights } from './weights';
-export type { NamedTensor, SafetensorsContents, ExportOptions, ExportResult } from './weights';
-export { startServer, writeRunHtml, scanFolder } from './serve';
-export type { ServeOptions, RunBrowserServer, IndexEntry, RunStatus, RunView, SweepView } from './serve';
-export { writeAggregate } from './sweep/aggregateWrite';
-export type { WrittenAggregate } from './sweep/aggregateWrite';
-export { estimate, pairedDifference } from './sweep/stats';
-export type { Estimate } from './sweep/stats';
-export { main } from './cli';
+
+// Optimizers.
+export { SGD, Adam, sgdUpdate, adamUpdate } from './ops/optim';
+export type {
+  SGDOptions,
+  AdamOptions,
+  SGDState,
+  AdamState,
+  SGDHyperparameters,
+  AdamHyperparameters,
+  Optimizer,
+  OptimizerMeta,
+  OptimizerStateArray,
+} from './ops/optim';
+
+// Distances between the filters of a locally connected layer (the papers' divergence measure).
+export { localDistances, localDistancesTensor, referenceDistances, referenceDistanceArrays, PAPER_RADII } from './ops/distance';
+export type { LocalDistance } from './ops/distance';
+
+// Models: the paper's networks, layers, Glorot initialisation, the Sequential model and its
+// conversion to the locally connected twin (Sequential.toLocal).
+export { CIFAR10_CNN, MNIST_CNN, copySpec, networkByName, toLocalSpec } from './nn/spec';
+export type { LayerSpec, NetworkSpec, Size2d } from './nn/spec';
+export { planNetwork, specParameterCount } from './nn/plan';
+export type { LayerPlan } from './nn/plan';
+export type { Layer, Parameter } from './nn/layers';
+export { INIT_DOMAIN, glorotLimit, glorotUniform, kerasFans, uniformArray } from './nn/init';
+export type { Fans, KernelKind } from './nn/init';
+export { Sequential } from './nn/model';
+export type { CreateOptions, LocalLayerView } from './nn/model';
+
+// Weights as files: the safetensors format (PyTorch, NumPy and JAX read it).
+export { readSafetensors, readSafetensorsHeader, parseSafetensors, writeSafetensors, SafetensorsError } from './safetensors';
+export type { NamedTensor, SafetensorsContents, SafetensorsEntry, SafetensorsHeader } from './safetensors';

@@ -11,7 +11,7 @@ import { generateSynthetic, writeMnistFolder } from '../src/data';
 import { specParameterCount } from '../src/nn/plan';
 import { MNIST_CNN, toLocalSpec } from '../src/nn/spec';
 import { EpochRecord, readMetricsJsonl } from '../src/report';
-import { settingsFromFlags } from '../src/cli/trainOptions';
+import { settingsFromFlags } from '../src/train/flags';
 import { RunConfig } from '../src/train/runFolder';
 
 const root = path.join(__dirname, '..');

@@ -14,7 +14,7 @@ import { networkByName } from '../src/nn/spec';
 import { Tensor } from '../src/tensor';
 import { readCheckpoint } from '../src/train/checkpoint';
 import { RunConfig, RunState } from '../src/train/runFolder';
-import { readSafetensors, writeSafetensors } from '../src/weights/safetensors';
+import { readSafetensors, writeSafetensors } from '../src/safetensors';
 import { reference, referenceHasNumpy, referenceSummary, sha256Of } from './helpers/safetensors';
 
 const root = path.join(__dirname, '..');

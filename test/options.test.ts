@@ -7,12 +7,9 @@ import {
   conv2d,
   denseBackward,
   gatherBatch,
-  generateSynthetic,
-  loadCifar,
   local2d,
-  makeSplits,
-  prepareData,
 } from '../src';
+import { generateSynthetic, loadCifar, makeSplits, prepareData } from '../src/data';
 import { checkOptions } from '../src/util/options';
 
 // Calls as a JavaScript caller may make them, past the TypeScript types.

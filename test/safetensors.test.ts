@@ -4,7 +4,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { NamedTensor, SafetensorsError, parseSafetensors, readSafetensors, readSafetensorsHeader, writeSafetensors } from '../src/weights/safetensors';
+import { NamedTensor, SafetensorsError, parseSafetensors, readSafetensors, readSafetensorsHeader, writeSafetensors } from '../src/safetensors';
 import { random } from './helpers/random';
 import { bitsOf, reference, referenceRead } from './helpers/safetensors';
 

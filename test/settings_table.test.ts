@@ -2,7 +2,7 @@
 // resume rules: each of those is checked here against the table's entries, so a new entry shows
 // up everywhere or a test says where it does not.
 import { cli } from './helpers/cli';
-import { FLAG_SETTINGS, settingsFromFlags } from '../src/cli/trainOptions';
+import { FLAG_SETTINGS, settingsFromFlags } from '../src/train/flags';
 import { DATASETS } from '../src/data';
 import {
   DEFAULT_SETTINGS,

@@ -1,11 +1,12 @@
-// Shared by the sweep tests: a boot script that runs the CLI from the TypeScript sources in plain
-// child processes (the sweep's children and Slurm tasks run it through WSR_SWEEP_CLI), and a
-// child runner that watches the output.
+// Shared by the sweep tests: boot scripts that run the TypeScript sources in plain child
+// processes — the CLI (Slurm's tasks run it through WSR_SWEEP_CLI) and the training job process
+// (the local pool's children run it through WSR_JOB_SCRIPT) — and a child runner that watches the
+// output.
 import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { readMetricsJsonl } from '../src/report';
-import { CHILD_BOOT } from './helpers/cli';
+import { CHILD_BOOT, TS_REQUIRE_HOOK } from './helpers/cli';
 
 export const root = path.join(__dirname, '..');
 
@@ -23,6 +24,15 @@ export function writeBootScript(dir: string): string {
     code = code.replace(from, to);
   }
   fs.writeFileSync(file, code);
+  return file;
+}
+
+/** Writes a boot script of the training job process (src/train/jobProcess.ts) into `dir`. */
+export function writeJobBootScript(dir: string): string {
+  const file = path.join(dir, 'wsr-native-job-boot.js');
+  const hook = TS_REQUIRE_HOOK.replace("require('typescript')", `require(${JSON.stringify(require.resolve('typescript'))})`);
+  const entry = JSON.stringify(path.join(root, 'src', 'train', 'jobProcess.ts'));
+  fs.writeFileSync(file, `${hook}\nrequire(${entry}).jobProcessMain().then((code) => { process.exitCode = code; });\n`);
   return file;
 }
 

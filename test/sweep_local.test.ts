@@ -1,5 +1,5 @@
 // A real sweep through the CLI on the local executor, on the synthetic dataset: a pool of two
-// train children; Ctrl-C stops them cleanly and a re-run resumes the started points (each epoch
+// training job children; Ctrl-C stops them cleanly and a re-run resumes the started points (each epoch
 // recorded once) and runs the rest, then aggregates; a third run skips everything; a point that
 // fails is reported with its log while the others finish, and the sweep exits non-zero.
 import fs from 'fs';
@@ -8,7 +8,7 @@ import path from 'path';
 import { RunConfig, RunState } from '../src/train/runFolder';
 import { AggregateFile } from '../src/sweep/aggregateWrite';
 import { SweepFile } from '../src/sweep/folder';
-import { ChildRun, recordKeys, runBoot, writeBootScript } from './sweep_helpers';
+import { ChildRun, recordKeys, runBoot, writeBootScript, writeJobBootScript } from './sweep_helpers';
 
 // 256 training and 128 validation images, batches of 64, one CNN epoch then one of each branch; one thread per child.
 const TINY = ['--limit', '256', '--validation', '128', '--batch-size', '64', '--no-robustness', '--no-png', '--cnn-epochs', '1'];
@@ -19,7 +19,7 @@ let env: NodeJS.ProcessEnv;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wsr-sweep-local-'));
   boot = writeBootScript(tmp);
-  env = { WSR_SWEEP_CLI: boot };
+  env = { WSR_JOB_SCRIPT: writeJobBootScript(tmp) };
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -6,11 +6,10 @@ import os from 'os';
 import path from 'path';
 import { cli } from './helpers/cli';
 import { openSweep, pointStatus, readSweepFile } from '../src/sweep/folder';
-import { pointArgs } from '../src/sweep/launch';
+import { pointArgs, pointJob, pointProblem } from '../src/sweep/launch';
 import { expandPoints, pointFlags, pointName } from '../src/sweep/points';
 import { arrayRanges, arrayScriptText, aggregateScriptText } from '../src/sweep/slurm';
 import { SweepSpec, mergeSpecs, parseGridFlag, parseSeeds, readSpecFile, specFromObject } from '../src/sweep/spec';
-import { trainArgsError, trainFlagForms } from '../src/sweep/trainArgs';
 import { PoolDisplay } from '../src/sweep/display';
 
 let tmp: string;
@@ -68,7 +67,6 @@ describe('the spec', () => {
 });
 
 describe('points', () => {
-  const forms = trainFlagForms();
   const spec: SweepSpec = { grid: { noise: [0, 0.5], 'cnn-epochs': [1, 2] }, seeds: [1, 2], train: { dataset: 'synthetic', robustness: false } };
 
   test('every combination × seed, the first key slowest, named by settings and seed', () => {
@@ -90,28 +88,47 @@ describe('points', () => {
 
   test('a point is train with the fixed flags, its grid values and --seed; switches and k=v entries as train writes them', () => {
     const [point] = expandPoints(spec);
-    expect(pointFlags(spec, point, forms)).toEqual(['--dataset', 'synthetic', '--no-robustness', '--noise', '0', '--cnn-epochs', '1', '--seed', '1']);
+    expect(pointFlags(spec, point)).toEqual(['--dataset', 'synthetic', '--no-robustness', '--noise', '0', '--cnn-epochs', '1', '--seed', '1']);
     // augment.<kind> entries join a whole --augment value into one flag.
     const dotted: SweepSpec = { grid: { 'augment.translation': [0.25] }, seeds: [1], train: { augment: 'noise=0.3' } };
-    expect(pointFlags(dotted, expandPoints(dotted)[0], forms)).toEqual(['--augment', 'noise=0.3,translation=0.25', '--seed', '1']);
+    expect(pointFlags(dotted, expandPoints(dotted)[0])).toEqual(['--augment', 'noise=0.3,translation=0.25', '--seed', '1']);
     const notKv: SweepSpec = { grid: { 'robustness.x': [1] }, seeds: [1], train: {} };
-    expect(() => pointFlags(notKv, expandPoints(notKv)[0], forms)).toThrow(/robustness\.x: train has no flag --robustness that takes k=v entries/);
+    expect(() => pointFlags(notKv, expandPoints(notKv)[0])).toThrow(/robustness\.x: train has no flag --robustness that takes k=v entries/);
     const switchAsValue: SweepSpec = { grid: {}, seeds: [1], train: { robustness: 'yes' } };
-    expect(() => pointFlags(switchAsValue, expandPoints(switchAsValue)[0], forms)).toThrow(/point seed=1: robustness: --robustness is a switch: write robustness: false/);
+    expect(() => pointFlags(switchAsValue, expandPoints(switchAsValue)[0])).toThrow(/point seed=1: robustness: --robustness is a switch: write robustness: false/);
     const unknown: SweepSpec = { grid: { nois: [0] }, seeds: [1], train: {} };
-    expect(() => pointFlags(unknown, expandPoints(unknown)[0], forms)).toThrow(/point nois=0,seed=1: nois: train has no flag --nois/);
-    const args = pointArgs('/s', spec, point, 'started', forms, { threads: 3, device: 'cuda:1' });
+    expect(() => pointFlags(unknown, expandPoints(unknown)[0])).toThrow(/point nois=0,seed=1: nois: train has no flag --nois/);
+    const args = pointArgs('/s', spec, point, 'started', { threads: 3, device: 'cuda:1' });
     expect(args.slice(0, 3)).toEqual(['train', '--resume', path.resolve('/s', point.name)]);
     expect(args.slice(-4)).toEqual(['--threads', '3', '--device', 'cuda:1']);
     const fixedThreads: SweepSpec = { ...spec, train: { ...spec.train, threads: 1 } };
-    expect(pointArgs('/s', fixedThreads, point, 'new', forms, { threads: 3 })).not.toContain('3');
+    expect(pointArgs('/s', fixedThreads, point, 'new', { threads: 3 })).not.toContain('3');
   });
 
-  test("train's parser and settings check judge each point", async () => {
-    expect(await trainArgsError(['--noise', '0.5', '--seed', '1'])).toBeNull();
-    expect(await trainArgsError(['--noise', '-1'])).toMatch(/option '--noise <sigma>' argument '-1' is invalid\. must be >= 0/);
-    expect(await trainArgsError(['--split', 'paper', '--validation', '100'])).toMatch(/validation sets the held-out count of the standard split/);
-    expect(await trainArgsError(['--augment', 'translaton=0.25'])).toMatch(/argument 'translaton=0\.25' is invalid\. unknown augmentation 'translaton'/);
+  test('a point is a training job: its settings as data, read by train\'s flags, in its own folder', () => {
+    const [point] = expandPoints(spec);
+    const job = pointJob('/s', spec, point, 'new', { threads: 3 });
+    expect(job).toMatchObject({ runDir: path.resolve('/s', point.name), resume: false, png: true, stopAfterEpochs: null });
+    expect(job.settings).toEqual({ dataset: 'synthetic', robustness: false, noise: 0, cnnEpochs: 1, seed: 1, threads: 3 });
+    expect(job.argv).toEqual(['wsr-native', ...pointArgs('/s', spec, point, 'new', { threads: 3 })]);
+    expect(JSON.parse(JSON.stringify(job))).toEqual(job);
+    expect(pointJob('/s', spec, point, 'started').resume).toBe(true);
+    const dotted: SweepSpec = { grid: { 'augment.translation': [0.25] }, seeds: [1], train: { augment: 'noise=0.3', png: false } };
+    const dottedJob = pointJob('/s', dotted, expandPoints(dotted)[0], 'new');
+    expect(dottedJob.settings).toEqual({ noise: 0.3, translation: 0.25, seed: 1 });
+    expect(dottedJob.png).toBe(false);
+  });
+
+  test("train's flags and the settings table judge each point", () => {
+    const judge = (train: SweepSpec['train']): string | null => {
+      const one: SweepSpec = { grid: {}, seeds: [1], train };
+      return pointProblem(one, expandPoints(one)[0]);
+    };
+    expect(judge({ noise: 0.5 })).toBeNull();
+    expect(judge({ noise: -1 })).toMatch(/^point seed=1: option '--noise <sigma>' argument '-1' is invalid\. must be >= 0/);
+    expect(judge({ split: 'paper', validation: 100 })).toMatch(/^point seed=1: validation sets the held-out count of the standard split/);
+    expect(judge({ augment: 'translaton=0.25' })).toMatch(/argument 'translaton=0\.25' is invalid\. unknown augmentation 'translaton'/);
+    expect(judge({ noise: 0.3, augment: 'noise=0.5' })).toMatch(/^point seed=1: --noise 0\.3 and --augment noise=0\.5 disagree/);
   });
 });
 

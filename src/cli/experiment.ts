@@ -2,9 +2,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultRunDir } from '../train/runFolder';
 import { EXPERIMENT_IDS, EXPERIMENT_PRESETS, ExperimentPreset, TrainSettings, presetSettings } from '../train/settings';
+import { FLAG_SETTINGS, TrainFlagValues, settingsFromFlags } from '../train/flags';
+import { runTrainJob } from '../train/job';
 import { CliIO, CommandResult } from './io';
-import { runTrainCommand } from './runTrain';
-import { FLAG_SETTINGS, TrainFlags, addTrainOptions, settingsFromFlags } from './trainOptions';
+import { addTrainOptions } from './trainOptions';
 
 function experimentId(value: string): 0 | 1 | 2 | 3 {
   const id = Number(value);
@@ -34,17 +35,13 @@ export function addExperimentCommand(program: Command, io: CliIO, result: Comman
     .argument('<id>', `the experiment:\n${list}`, experimentId)
     .addHelpText('after', `\nExperiments:\n${list}`);
   addTrainOptions(command);
-  command.action(async (id: 0 | 1 | 2 | 3, flags: TrainFlags) => {
+  command.action(async (id: 0 | 1 | 2 | 3, flags: TrainFlagValues) => {
     const preset = EXPERIMENT_PRESETS[id];
     const settings = settingsFromFlags(flags, preset, id);
     io.stderr.write(`experiment ${id}: ${preset.description}${overridesNote(preset, settings)}\n`);
-    result.exitCode = await runTrainCommand(io, {
-      settings,
-      runDir: flags.out ?? defaultRunDir(),
-      resume: false,
-      argv,
-      png: flags.png ?? true,
-      stopAfterEpochs: flags.stopAfterEpochs ?? null,
-    });
+    result.exitCode = await runTrainJob(
+      { settings, runDir: flags.out ?? defaultRunDir(), resume: false, argv, png: flags.png ?? true, stopAfterEpochs: flags.stopAfterEpochs ?? null },
+      io,
+    );
   });
 }

@@ -5,16 +5,18 @@ import { Command } from 'commander';
 import { aggregateSummary } from '../sweep/aggregateMarkdown';
 import { writeAggregate } from '../sweep/aggregateWrite';
 import { openSweep, pointStatus, readSweepFile } from '../sweep/folder';
-import { cliCommand, pointArgs, shellLine } from '../sweep/launch';
+import { cliCommand, pointArgs, pointProblem, shellLine } from '../sweep/launch';
 import { runLocal, slotResources } from '../sweep/local';
-import { expandPoints, flagForms } from '../sweep/points';
+import { expandPoints } from '../sweep/points';
 import { slurmSweep } from '../sweep/slurm';
-import { FlagValue, SWEEP_OWNED_FLAGS, SpecError, SweepSpec, mergeSpecs, parseGridFlag, parseSeeds, readSpecFile, typedValue } from '../sweep/spec';
+import { SWEEP_OWNED_FLAGS, SpecError, SweepSpec, mergeSpecs, parseGridFlag, parseSeeds, readSpecFile, typedValue } from '../sweep/spec';
 import { runSweepTask } from '../sweep/task';
-import { findTrainCommand, trainArgsError } from '../sweep/trainArgs';
-import { CliIO, CommandResult, EXIT } from './io';
+import { FlagValue, TRAIN_FLAGS } from '../train/flags';
+import { EXIT } from '../train/job';
+import { CliIO, CommandResult } from './io';
 import { integer, oneOf } from '../train/settingKinds';
 import { cliParser, pathValue } from './parse';
+import { trainOption } from './trainOptions';
 
 interface SweepFlags {
   out: string;
@@ -39,30 +41,24 @@ const LISTED_ERRORS = 10;
  * Adds train's options to `command` as the sweep's fixed train flags (all but those the sweep
  * owns or names itself), and returns the flags given, raw, as the command line had them.
  */
-function addTrainFlags(command: Command, train: Command): Record<string, FlagValue> {
+function addTrainFlags(command: Command): Record<string, FlagValue> {
   const given: Record<string, FlagValue> = {};
   const own = new Set(command.options.map((o) => o.long));
-  for (const option of train.options) {
-    if (!option.long) continue;
-    const name = option.negate ? option.long.replace(/^--no-/, '') : option.long.replace(/^--/, '');
-    if (SWEEP_OWNED_FLAGS.includes(name) || own.has(option.long)) continue;
+  for (const flag of TRAIN_FLAGS) {
+    const option = trainOption(flag);
+    if (SWEEP_OWNED_FLAGS.includes(flag.name) || own.has(option.long)) continue;
     command.addOption(option);
     // Commander passes each occurrence's raw text before its parser: that is what a point gets.
     command.on(`option:${option.name()}`, (raw: string | undefined) => {
-      given[name] = option.negate ? false : raw === undefined ? true : typedValue(raw);
+      given[flag.name] = option.negate ? false : raw === undefined ? true : typedValue(raw);
     });
   }
   return given;
 }
 
-/** Every point's train flags through train's own parser; throws listing the bad points. */
-async function checkPoints(out: string, spec: SweepSpec, forms: ReturnType<typeof flagForms>): Promise<void> {
-  const errors: string[] = [];
-  for (const point of expandPoints(spec)) {
-    const args = pointArgs(out, spec, point, 'new', forms).slice(1);
-    const error = await trainArgsError(args);
-    if (error) errors.push(`point ${point.name}: ${error}`);
-  }
+/** Checks every point's values and settings; throws listing the bad points. */
+function checkPoints(spec: SweepSpec): void {
+  const errors = expandPoints(spec).map((point) => pointProblem(spec, point)).filter((e): e is string => e !== null);
   if (errors.length === 0) return;
   const more = errors.length > LISTED_ERRORS ? `\n  … and ${errors.length - LISTED_ERRORS} more` : '';
   throw new SpecError(`the sweep has ${errors.length} bad point(s); nothing ran:\n  ${errors.slice(0, LISTED_ERRORS).join('\n  ')}${more}`);
@@ -80,7 +76,7 @@ function resolveSpec(file: string | undefined, flags: SweepFlags, train: Record<
   return mergeSpecs(file !== undefined ? readSpecFile(file) : null, grid, seeds, train);
 }
 
-/** Adds `sweep` and the hidden `sweep-task`; call after the train command is added. */
+/** Adds `sweep` and the hidden `sweep-task`. */
 export function addSweepCommand(program: Command, io: CliIO, result: CommandResult): void {
   const command = program
     .command('sweep')
@@ -99,13 +95,11 @@ export function addSweepCommand(program: Command, io: CliIO, result: CommandResu
     .option('--gres <spec>', 'slurm: generic resources of each point, such as gpu:1')
     .option('--array-limit <n>', 'slurm: at most N points at once', cliParser(integer(1)))
     .option('--no-aggregate', 'local: do not aggregate at the end');
-  const train = addTrainFlags(command, findTrainCommand(program));
+  const train = addTrainFlags(command);
   command.addHelpText('after', '\nEvery other option is a train flag fixed for all points (see wsr-native train --help).');
   command.action(async (file: string | undefined, flags: SweepFlags) => {
-    const trainCommand = findTrainCommand(program);
-    const forms = flagForms(trainCommand.options);
     const spec = resolveSpec(file, flags, train);
-    await checkPoints(flags.out, spec, forms);
+    checkPoints(spec);
     const slurm = (flags.executor ?? 'local') === 'slurm';
     // A local dry run writes nothing; a Slurm one writes what the tasks will read.
     const { file: sweep, added } = openSweep(flags.out, spec, flags.extend ?? false, slurm || !flags.dryRun);
@@ -123,12 +117,12 @@ export function addSweepCommand(program: Command, io: CliIO, result: CommandResu
       const jobs = flags.jobs ?? 1;
       sweep.points.forEach((point, i) => {
         const status = pointStatus(flags.out, point);
-        const args = status === 'finished' ? [] : pointArgs(flags.out, spec, point, status, forms, slotResources(i % jobs, jobs));
+        const args = status === 'finished' ? [] : pointArgs(flags.out, spec, point, status, slotResources(i % jobs, jobs));
         io.stdout.write(status === 'finished' ? `# ${point.name}: finished\n` : `${shellLine([node, cli, ...args])}\n`);
       });
       return;
     }
-    const run = await runLocal(flags.out, sweep, forms, { jobs: flags.jobs ?? 1, stderr: io.stderr });
+    const run = await runLocal(flags.out, sweep, { jobs: flags.jobs ?? 1, stderr: io.stderr });
     const failed = run.outcomes.filter((o) => o.end === 'failed');
     if (flags.aggregate !== false) {
       const written = await writeAggregate(flags.out, { warn: (m) => io.stderr.write(`wsr-native: ${m}\n`) });

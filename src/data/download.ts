@@ -29,7 +29,8 @@ import {
 import { resolveDataDir } from './locate';
 import { checkOptions } from '../util/options';
 import { SingleBar } from 'cli-progress';
-import { TerminalStream, terminalBar } from '../util/terminalBar';
+import { terminalBar } from '../util/terminalBar';
+import type { TerminalStream } from '../util/terminalStream';
 
 /** Where the official binary release is published. */
 export const CIFAR_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';

@@ -1,5 +1,5 @@
 /**
- * Data for wsr-native: validated readers for CIFAR-10's official binary layout (a folder, or
+ * `wsr-native/data`: validated readers for CIFAR-10's official binary layout (a folder, or
  * straight from cifar-10-binary.tar.gz) and MNIST's IDX files (gzipped or not), resumable and
  * checksummed downloads of both, seeded leak-free train / validation / test splits, a synthetic
  * dataset in either format, and the table of datasets (shape, classes, network, defaults).

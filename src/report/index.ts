@@ -1,4 +1,4 @@
-// Run reports: metrics files, figures and the CNN-vs-FCN summary.
+// `wsr-native/report`: run reports: metrics files, figures and the CNN-vs-FCN summary.
 import { existsSync, mkdirSync, readFileSync } from 'fs';
 import path from 'path';
 import { writeFileAtomic } from '../util/atomic';

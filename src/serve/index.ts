@@ -1,4 +1,4 @@
-// The run browser: `wsr-native serve` (a local web server) and `report --html` (one offline file).
+// `wsr-native/serve`: the run browser: `wsr-native serve` (a local web server) and `report --html` (one offline file).
 export { startServer, DEFAULT_PORT, HOST } from './server';
 export type { ServeOptions, RunBrowserServer } from './server';
 export { writeRunHtml, runHtml, HTML_REPORT } from './standalone';

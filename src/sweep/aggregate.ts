@@ -3,7 +3,7 @@
 // locally connected layer, as mean ± 95% confidence interval over seeds, and the paired FCN − CNN
 // difference (same seed: same weights at conversion, data order and noise).
 import { ROBUSTNESS_KEYS } from '../report';
-import { FlagValue } from './spec';
+import type { FlagValue } from '../train/flags';
 import { DISTANCE_KEYS, DistanceKey, PointResult } from './collect';
 import { Estimate, estimate, pairedDifference } from './stats';
 

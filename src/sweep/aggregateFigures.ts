@@ -5,7 +5,7 @@ import { FigureSpec } from '../report/vega';
 import { MODEL_COLOR, MODEL_LABEL } from '../report/series';
 import { SettingSummary } from './aggregate';
 import { DISTANCE_KEYS } from './collect';
-import { FlagValue } from './spec';
+import type { FlagValue } from '../train/flags';
 import { CONFIDENCE } from './stats';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';

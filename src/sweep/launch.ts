@@ -1,11 +1,15 @@
-// The train command line of a point: a new run (`train --out DIR <flags>`) or, for a point that
-// started, its continuation (`train --resume DIR <flags>`: train checks the flags against the
-// run's config.json, so a folder that does not match its point is refused). Executors add where
-// it runs (--threads, --device) unless the spec fixes that.
+// What runs a point: a training job (src/train/job.ts) whose settings are the point's, read by
+// train's flags, in the point's folder: a new run, or the continuation of one that started
+// (the job checks the settings against the run's config.json, so a folder that does not match its
+// point is refused). Executors add where it runs (threads, device) unless the spec fixes that.
+// For people and logs, the same point as its equivalent `wsr-native train` command line.
 import path from 'path';
 import { packageRoot } from '../native';
+import { flagSettings } from '../train/flags';
+import { TrainJob } from '../train/job';
+import { checkSettings, resolveSettings } from '../train/settings';
 import { PointStatus, pointDir } from './folder';
-import { SweepPoint, TrainFlagForms, pointFlags } from './points';
+import { SweepPoint, pointFlags, pointValues } from './points';
 import { SweepSpec } from './spec';
 
 /** Where a point runs, as the executor decides. */
@@ -14,19 +18,62 @@ export interface PointResources {
   device?: string | null;
 }
 
-/** The arguments after `wsr-native` that run (or continue) `point`. */
-export function pointArgs(sweepDir: string, spec: SweepSpec, point: SweepPoint, status: Exclude<PointStatus, 'finished'>, forms: TrainFlagForms, resources: PointResources = {}): string[] {
-  const dir = pointDir(sweepDir, point);
-  const args = ['train', status === 'new' ? '--out' : '--resume', dir, ...pointFlags(spec, point, forms)];
+/** The resources the executor gives that the spec does not fix. */
+function freeResources(spec: SweepSpec, resources: PointResources): PointResources {
   const fixed = (key: string): boolean => key in spec.train || key in spec.grid;
-  if (resources.threads && !fixed('threads')) args.push('--threads', String(resources.threads));
-  if (resources.device && !fixed('device')) args.push('--device', resources.device);
+  return {
+    threads: resources.threads && !fixed('threads') ? resources.threads : null,
+    device: resources.device && !fixed('device') ? resources.device : null,
+  };
+}
+
+/** The `wsr-native` arguments equivalent to running (or continuing) `point`: for logs and dry runs. */
+export function pointArgs(sweepDir: string, spec: SweepSpec, point: SweepPoint, status: Exclude<PointStatus, 'finished'>, resources: PointResources = {}): string[] {
+  const dir = pointDir(sweepDir, point);
+  const args = ['train', status === 'new' ? '--out' : '--resume', dir, ...pointFlags(spec, point)];
+  const { threads, device } = freeResources(spec, resources);
+  if (threads) args.push('--threads', String(threads));
+  if (device) args.push('--device', device);
   return args;
 }
 
+/** The training job of `point`; throws naming the point and the flag when its values cannot be read. */
+export function pointJob(sweepDir: string, spec: SweepSpec, point: SweepPoint, status: Exclude<PointStatus, 'finished'>, resources: PointResources = {}): TrainJob {
+  const values = pointValues(spec, point);
+  const settings = flagSettings(values);
+  const { threads, device } = freeResources(spec, resources);
+  if (threads) settings.threads = threads;
+  if (device) settings.device = device;
+  return {
+    settings,
+    runDir: pointDir(sweepDir, point),
+    resume: status !== 'new',
+    png: values.png ?? true,
+    stopAfterEpochs: values.stopAfterEpochs ?? null,
+    argv: ['wsr-native', ...pointArgs(sweepDir, spec, point, status, resources)],
+  };
+}
+
+/** Why `point` cannot run (its values unreadable, or its settings refused by the settings table), or null. */
+export function pointProblem(spec: SweepSpec, point: SweepPoint): string | null {
+  try {
+    checkSettings(resolveSettings(pointJob('.', spec, point, 'new').settings, {}, true));
+    return null;
+  } catch (error) {
+    const message = (error as Error).message;
+    return message.startsWith(`point ${point.name}: `) ? message : `point ${point.name}: ${message}`;
+  }
+}
+
+/** The line a point's train.log gets before each run of it (`note`: where it runs, say). */
+export function pointLogHeader(job: TrainJob, note = ''): string {
+  return `\n== ${new Date().toISOString()} ${shellLine(job.argv ?? [])}${note}\n`;
+}
+
 /**
- * The command that runs the CLI in a child process: this node, and the package's compiled entry
- * point (WSR_SWEEP_CLI names another script, such as the tests' boot script of the TypeScript sources).
+ * The command that runs the CLI in a child process (Slurm's scripts run `sweep-task` and
+ * `aggregate` with it): this node, and the package's compiled entry point (WSR_SWEEP_CLI names
+ * another script, such as the tests' boot script of the TypeScript sources).
  */
 export function cliCommand(): { node: string; cli: string } {
   return { node: process.execPath, cli: process.env.WSR_SWEEP_CLI || path.join(packageRoot, 'dist', 'cli.js') };

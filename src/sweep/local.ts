@@ -1,17 +1,18 @@
-// The local executor: a pool of `--jobs` child processes (`node dist/cli.js train …`), each with
-// its share of the CPU threads or its own GPU (round-robin). Each child's output goes to its
-// point's train.log. SIGINT or SIGTERM stops the children cleanly (each keeps its last completed
-// epoch's checkpoint; a second signal quits them at once); a re-run resumes them. A failed point
-// does not stop the others.
+// The local executor: a pool of `--jobs` child processes, each running one point's training job
+// (src/train/jobProcess.ts, the job's settings passed as JSON on its stdin) with its share of the
+// CPU threads or its own GPU (round-robin). Each child's output goes to its point's train.log.
+// SIGINT or SIGTERM stops the children cleanly (each keeps its last completed epoch's checkpoint;
+// a second signal quits them at once); a re-run resumes them. A failed point does not stop the others.
 import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import { devices } from '../device';
+import { jobProcessScript } from '../train/jobProcess';
 import type { ProgressStream } from '../train/progress';
 import { PoolDisplay, PointEnd } from './display';
 import { SweepFile, pointDir, pointLog, pointStatus } from './folder';
-import { PointResources, cliCommand, pointArgs, shellLine } from './launch';
-import { SweepPoint, TrainFlagForms } from './points';
+import { PointResources, pointJob, pointLogHeader } from './launch';
+import { SweepPoint } from './points';
 
 /** How one point's run ended. */
 export interface PointOutcome {
@@ -46,9 +47,10 @@ function cudaDeviceCount(): number {
 }
 
 /** Runs the unfinished points of `sweep` in a pool of `jobs` children. */
-export async function runLocal(sweepDir: string, sweep: SweepFile, forms: TrainFlagForms, options: { jobs: number; stderr: ProgressStream }): Promise<LocalOutcome> {
-  const { node, cli } = cliCommand();
-  if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: build the package first (npm run build:ts)`);
+export async function runLocal(sweepDir: string, sweep: SweepFile, options: { jobs: number; stderr: ProgressStream }): Promise<LocalOutcome> {
+  const node = process.execPath;
+  const script = jobProcessScript();
+  if (!fs.existsSync(script)) throw new Error(`${script} is missing: build the package first (npm run build:ts)`);
   const outcomes: PointOutcome[] = [];
   const queue: SweepPoint[] = [];
   for (const point of sweep.points) {
@@ -75,14 +77,16 @@ export async function runLocal(sweepDir: string, sweep: SweepFile, forms: TrainF
     const status = pointStatus(sweepDir, point);
     const log = pointLog(sweepDir, point);
     if (status === 'finished') return Promise.resolve({ point, end: 'skipped', code: 0, log, detail: 'finished meanwhile' });
-    const args = pointArgs(sweepDir, sweep.spec, point, status, forms, slotResources(slot, options.jobs));
+    const job = pointJob(sweepDir, sweep.spec, point, status, slotResources(slot, options.jobs));
     fs.mkdirSync(pointDir(sweepDir, point), { recursive: true });
     const logFd = fs.openSync(log, 'a');
-    fs.writeSync(logFd, `\n== ${new Date().toISOString()} wsr-native ${shellLine(args)}\n`);
+    fs.writeSync(logFd, pointLogHeader(job));
     display.started(slot, point.name, status === 'new' ? 'train' : 'resume');
     // Its own process group: a Ctrl-C on the terminal reaches the sweep only, which passes it on once.
-    const child = spawn(node, [cli, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [script], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     children.add(child);
+    child.stdin!.on('error', () => {}); // a child that dies at once closes its stdin: its exit says why
+    child.stdin!.end(JSON.stringify(job));
     let pending = '';
     let errorLine = '';
     let lastLine = '';

@@ -1,13 +1,11 @@
 // A sweep's specification: a grid of `train` flag values × seeds, over fixed train flags. The keys
-// are train's own flag names (without the dashes), so a point is exactly `train --out DIR <flags>`
-// and every train flag works in a sweep unchanged. A key `flag.sub` sets one entry of a
-// `k=v,...` flag (`augment.translation: [0, 0.25]` → `--augment translation=0.25`).
+// are train's own flag names (without the dashes), read by train's own flag table, so every train
+// flag works in a sweep unchanged and means what it means on the command line. A key `flag.sub`
+// sets one entry of a `k=v,...` flag (`augment.translation: [0, 0.25]` → `--augment translation=0.25`).
 import fs from 'fs';
 import path from 'path';
 import YAML from 'yaml';
-
-/** One value of a train flag: a number or a string, or a boolean for a switch (`robustness: false` → `--no-robustness`). */
-export type FlagValue = string | number | boolean;
+import type { FlagValue } from '../train/flags';
 
 /** The resolved specification, as sweep.json records it. */
 export interface SweepSpec {

@@ -1,14 +1,13 @@
 // `sweep-task SWEEP INDEX`: what one Slurm array task runs. It trains point INDEX of the sweep, or
-// resumes it after a requeue or preemption, in this process (so Slurm's SIGTERM reaches train
-// directly and stops it after its last completed epoch), writing the run's output to its
-// train.log. A point whose folder another host still holds (a preempted task being killed on
+// resumes it after a requeue or preemption, as a training job in this process (so Slurm's SIGTERM
+// reaches it directly and stops it after its last completed epoch), writing the run's output to
+// its train.log. A point whose folder another host still holds (a preempted task being killed on
 // its old node) is waited for until that lock's lease expires.
 import fs from 'fs';
-import { CliIO } from '../cli/io';
+import { JobStreams, runTrainJob } from '../train/job';
 import { hostIdentity, lockHolder } from '../train/lock';
 import { pointDir, pointLog, pointStatus, readSweepFile } from './folder';
-import { pointArgs, shellLine } from './launch';
-import { trainFlagForms } from './trainArgs';
+import { pointJob, pointLogHeader } from './launch';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -35,8 +34,8 @@ function allocatedCpus(): number | null {
   return null;
 }
 
-/** Runs point `index` of the sweep in `sweepDir`; returns train's exit code. */
-export async function runSweepTask(sweepDir: string, index: number, io: CliIO): Promise<number> {
+/** Runs point `index` of the sweep in `sweepDir`; returns the training job's exit code. */
+export async function runSweepTask(sweepDir: string, index: number, io: JobStreams): Promise<number> {
   const sweep = readSweepFile(sweepDir);
   if (!sweep) throw new Error(`${sweepDir}: no sweep.json (is it a sweep folder?)`);
   const point = sweep.points[index];
@@ -46,7 +45,7 @@ export async function runSweepTask(sweepDir: string, index: number, io: CliIO): 
     io.stdout.write(`point ${index} (${point.name}) finished before: nothing to do\n`);
     return 0;
   }
-  const args = pointArgs(sweepDir, sweep.spec, point, status, trainFlagForms(), { threads: allocatedCpus() });
+  const job = pointJob(sweepDir, sweep.spec, point, status, { threads: allocatedCpus() });
   const dir = pointDir(sweepDir, point);
   fs.mkdirSync(dir, { recursive: true });
   await waitForOtherHost(dir, (m) => io.stdout.write(`point ${index} (${point.name}): ${m}\n`));
@@ -54,12 +53,11 @@ export async function runSweepTask(sweepDir: string, index: number, io: CliIO): 
   const fd = fs.openSync(log, 'a');
   try {
     const restart = process.env.SLURM_RESTART_COUNT ? ` (restart ${process.env.SLURM_RESTART_COUNT})` : '';
-    const job = process.env.SLURM_JOB_ID ? `, Slurm job ${process.env.SLURM_ARRAY_JOB_ID ?? process.env.SLURM_JOB_ID}_${index}${restart}` : '';
-    fs.writeSync(fd, `\n== ${new Date().toISOString()} wsr-native ${shellLine(args)}${job}\n`);
+    const slurmJob = process.env.SLURM_JOB_ID ? `, Slurm job ${process.env.SLURM_ARRAY_JOB_ID ?? process.env.SLURM_JOB_ID}_${index}${restart}` : '';
+    fs.writeSync(fd, pointLogHeader(job, slurmJob));
     io.stdout.write(`point ${index} (${point.name}): ${status === 'new' ? 'train' : 'resume'}; log: ${log}\n`);
     const write = (s: string): boolean => (fs.writeSync(fd, s), true);
-    const { main } = await import('../cli'); // at run time: the CLI module imports this one
-    const code = await main(['node', 'wsr-native', ...args], { stdout: { write }, stderr: { write } });
+    const code = await runTrainJob(job, { stdout: { write }, stderr: { write } });
     io.stdout.write(`point ${index} (${point.name}): exit ${code}\n`);
     return code;
   } finally {

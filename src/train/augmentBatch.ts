@@ -4,15 +4,16 @@
 // branches see the same augmented batches and a resumed run sees what an uninterrupted one would.
 //
 // The quadrant swap happens when the batch is gathered: the training split keeps a swapped copy of
-// every image after the originals, and the epoch's order points the images the swap picks at
-// their copies. (The swap op exchanges the quarters of every image of a tensor; picking images
-// one by one needs no native change this way, and costs one copy of the training images.)
+// every image after the originals (swappedCopies.ts), and the epoch's order points the images the
+// swap picks at their copies. (The swap op exchanges the quarters of every image of a tensor;
+// picking images one by one needs no native change this way, and costs one copy of the training
+// images.)
 // Rotation and translation then write into the batch's second buffer, the noises add in place.
 import { edgeNoise, gaussianNoise, rotate, translate } from '../ops/augment';
 import { draw, uniformOpen0 } from '../ops/augment_random';
 import { Tensor } from '../tensor';
 import { AugmentationKind, AugmentationLevels, EDGE_NOISE_BORDER, activeAugmentations } from './augmentations';
-import { BatchBuffers } from './deviceData';
+import type { BatchBuffers } from './deviceData';
 import { batchStream, batchesPerEpoch, derivedSeed, epochOrder } from './order';
 
 /** Philox domain (third counter word) of the swap's per-image draws (the kernels use 1–3, order.ts 101–102). */
@@ -51,7 +52,7 @@ export function swapChoices(seed: number, stream: number, n: number, probability
 /**
  * Epoch `epoch`'s order of `count` training images: epochOrder(seed, epoch, count), in which,
  * with a swap, each image the swap picks for its batch is replaced by its swapped copy (its index
- * + count, see swappedCopies).
+ * + count, see swappedCopies.ts).
  */
 export function trainingOrder(runSeed: number, epoch: number, count: number, batchSize: number, plan: AugmentPlan): Int32Array {
   const order = epochOrder(runSeed, epoch, count);
@@ -66,31 +67,6 @@ export function trainingOrder(runSeed: number, epoch: number, count: number, bat
     });
   }
   return order;
-}
-
-/**
- * The images followed by their swapped copies ([2·count] images of shape [c, h, w]): the copy of an
- * image has its top-right and bottom-left floor(h/2)×floor(w/2) quarters exchanged, exactly as the
- * quadrantSwap op does.
- */
-export function swappedCopies(images: Uint8Array, count: number, [c, h, w]: readonly [number, number, number]): Uint8Array {
-  const bytes = c * h * w;
-  const out = new Uint8Array(2 * count * bytes);
-  out.set(images.subarray(0, count * bytes));
-  const copy = out.subarray(count * bytes);
-  copy.set(images.subarray(0, count * bytes));
-  const qh = Math.floor(h / 2);
-  const qw = Math.floor(w / 2);
-  for (let plane = 0; plane < count * c; plane++) {
-    const base = plane * h * w;
-    for (let i = 0; i < qh; i++) {
-      const top = base + i * w + (w - qw); // the top-right quarter's row i
-      const bottom = base + (i + h - qh) * w; // the bottom-left quarter's row i
-      copy.set(images.subarray(bottom, bottom + qw), top);
-      copy.set(images.subarray(top, top + qw), bottom);
-    }
-  }
-  return out;
 }
 
 /**

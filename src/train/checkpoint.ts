@@ -1,8 +1,8 @@
-// Checkpoint files: safetensors files (see src/weights/safetensors.ts) whose tensors are the named
+// Checkpoint files: safetensors files (see src/safetensors.ts) whose tensors are the named
 // float32 arrays (weights `param/…`, optimizer state `optimizer/…`) and whose `__metadata__` holds
 // `format: wsr-native-checkpoint`, `version`, and each key of the meta as JSON text. Any
 // safetensors reader (PyTorch, NumPy) opens them; written atomically.
-import { SafetensorsError, readSafetensors, writeSafetensors } from '../weights/safetensors';
+import { SafetensorsError, readSafetensors, writeSafetensors } from '../safetensors';
 
 const FORMAT = 'wsr-native-checkpoint';
 

@@ -3,7 +3,7 @@
 import { ImageShape } from '../data';
 import { gatherBatch } from '../ops/data';
 import { Tensor } from '../tensor';
-import { swappedCopies } from './augmentBatch';
+import { swappedCopies } from './swappedCopies';
 
 /** Device buffers of one batch size: the gathered batch, a second image buffer and the loss gradient. */
 export interface BatchBuffers {

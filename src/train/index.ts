@@ -1,12 +1,16 @@
 /**
- * Training wsr-native's networks: the epoch loop (batches gathered and augmented on the device,
- * statistics read once an epoch), evaluation with the robustness perturbations, divergence of the
- * locally connected layers, early stopping, checkpoints with optimizer state, the paper's
- * two-phase protocol (CNN, then the continued CNN and the converted FCN, interleaved), run
- * folders with a lock, and resuming a stopped run.
+ * `wsr-native/train`: training wsr-native's networks. The entry point (runTrainJob: one run, new
+ * or resumed, from settings given as data), the settings table and train's flags, the epoch loop
+ * (batches gathered and augmented on the device, statistics read once an epoch), evaluation with
+ * the robustness perturbations, divergence of the locally connected layers, early stopping,
+ * checkpoints with optimizer state, the paper's two-phase protocol (CNN, then the continued CNN
+ * and the converted FCN, interleaved), run folders with a lock, and resuming a stopped run.
  *
  * @packageDocumentation
  */
+export { runTrainJob, jobSettings, processStreams, EXIT } from './job';
+export type { TrainJob, JobStreams } from './job';
+export { jobProcessScript } from './jobProcess';
 export { runTraining } from './run';
 export type { RunRequest, RunOutcome } from './run';
 export {
@@ -24,6 +28,20 @@ export {
 } from './settings';
 export type { TrainSettings, SettingEntry, ExperimentPreset, OptimizerName, DatasetName, SplitName } from './settings';
 export { SettingValueError } from './settingKinds';
+export {
+  TRAIN_FLAGS,
+  FLAG_SETTINGS,
+  AUGMENT_FLAG,
+  trainFlag,
+  flagSettings,
+  settingsFromFlags,
+  resumedSettings,
+  readFlagEntries,
+  flagTokens,
+  flagPhrase,
+  FlagValueError,
+} from './flags';
+export type { TrainFlag, TrainFlagValues, FlagValue } from './flags';
 export type { ValueKind } from './settingKinds';
 export {
   TRAINING_AUGMENTATIONS,
@@ -33,7 +51,8 @@ export {
   augmentationColumns,
 } from './augmentations';
 export type { TrainingAugmentation, AugmentationKind, AugmentationKey, AugmentationLevels } from './augmentations';
-export { augmentPlan, augmentBatch, trainingOrder, swapChoices, swappedCopies } from './augmentBatch';
+export { augmentPlan, augmentBatch, trainingOrder, swapChoices } from './augmentBatch';
+export { swappedCopies } from './swappedCopies';
 export type { AugmentPlan } from './augmentBatch';
 export { epochOrder, batchStream, batchesPerEpoch, robustnessStream, derivedSeed } from './order';
 export { loadRunData, splitChecksum } from './data';

@@ -1,7 +1,8 @@
 // Progress on stderr: on a terminal, a bar per epoch with ETA and running loss, redrawn in place
 // (cli-progress); otherwise one plain line per epoch.
 import { SingleBar } from 'cli-progress';
-import { TerminalStream, terminalBar } from '../util/terminalBar';
+import { terminalBar } from '../util/terminalBar';
+import type { TerminalStream } from '../util/terminalStream';
 
 /** A writable stream that may be a terminal. */
 export type ProgressStream = TerminalStream;

@@ -1,13 +1,7 @@
 // A progress line redrawn in place on a terminal, drawn by cli-progress (bar, tokens, cursor and
 // line control). Callers decide when to draw; plain, non-terminal output stays theirs.
 import { Format, Options, Params, SingleBar } from 'cli-progress';
-
-/** A writable stream that may be a terminal (process.stderr, or a test's sink). */
-export interface TerminalStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
+import type { TerminalStream } from './terminalStream';
 
 /**
  * cli-progress redraws on a timer until the bar is stopped; unreferenced, that timer cannot keep

@@ -7,7 +7,7 @@ import type { ModelName } from '../report';
 import { CHECKPOINT_EXTENSION } from '../train/checkpoint';
 import { readConfig, readRunState, runPaths } from '../train/runFolder';
 import { checkpointName, readModelWeights } from '../train/trainer';
-import { writeSafetensors } from './safetensors';
+import { writeSafetensors } from '../safetensors';
 
 /** The `format` in a weights file's metadata. */
 export const WEIGHTS_FORMAT = 'wsr-native-weights';

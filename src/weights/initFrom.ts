@@ -6,7 +6,7 @@ import fs from 'fs';
 import { Sequential } from '../nn/model';
 import { hasParameters, planNetwork } from '../nn/plan';
 import { NetworkSpec } from '../nn/spec';
-import { SafetensorsEntry, parseSafetensors, readSafetensorsHeader } from './safetensors';
+import { SafetensorsEntry, parseSafetensors, readSafetensorsHeader } from '../safetensors';
 
 /** What config.json records about the file a run started from. */
 export interface InitFromRecord {

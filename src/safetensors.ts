@@ -8,7 +8,7 @@
 // of the data, packed with no gap and no overlap. wsr-native writes and reads float32 (F32) only.
 import { closeSync, fstatSync, openSync, readSync } from 'fs';
 import os from 'os';
-import { writeFileAtomic } from '../util/atomic';
+import { writeFileAtomic } from './util/atomic';
 
 /** A named float32 tensor: row-major values and their shape. */
 export interface NamedTensor {

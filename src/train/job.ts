@@ -1,0 +1,114 @@
+// The training entry point: one run, new or resumed, from settings given as data. The CLI's
+// `train` and `experiment`, a sweep's Slurm task and a sweep's child process (jobProcess.ts) all
+// run through here. SIGINT/SIGTERM stop the run cleanly (a second signal quits at once), the
+// summary goes to stdout, errors to stderr as one clear message, and the outcome is an exit code.
+import { DatasetError } from '../data';
+import { datasetInfo } from '../data/datasets';
+import { checkInitFile } from '../weights/initFrom';
+import { NonFiniteLossError } from './context';
+import { resumedSettings } from './flags';
+import type { ProgressStream } from './progress';
+import { runTraining } from './run';
+import { readConfig, runPaths } from './runFolder';
+import { TrainSettings, resolveSettings, savedSettings } from './settings';
+import { StopRequest } from './yieldPoint';
+
+/** Where a job writes: results to stdout, progress and errors to stderr. */
+export interface JobStreams {
+  /** Results (the summary table). */
+  stdout: ProgressStream;
+  /** Progress, messages and errors; a progress bar when it is a terminal. */
+  stderr: ProgressStream;
+}
+
+/** The process's own streams. */
+export function processStreams(): JobStreams {
+  return { stdout: process.stdout, stderr: process.stderr };
+}
+
+/** Exit codes. */
+export const EXIT = {
+  ok: 0,
+  /** An error: bad input, missing data, a locked run folder, a diverged run. */
+  error: 1,
+  /** Stopped by SIGINT or SIGTERM (128 + 2, as shells report Ctrl-C). */
+  interrupted: 130,
+} as const;
+
+/** One training run to do. Plain data: a sweep passes it to a child process as JSON. */
+export interface TrainJob {
+  /**
+   * The settings given. A new run fills the rest with the defaults (the dataset's; the device:
+   * the first usable GPU). A resumed run keeps its config.json's, and refuses any given setting
+   * that differs unless it cannot change results (device, threads, data folder).
+   */
+  settings: Partial<TrainSettings>;
+  /** The run folder. */
+  runDir: string;
+  /** Continue the run in runDir from its last completed epoch. */
+  resume: boolean;
+  /** Write PNG figures beside the SVGs (default true). */
+  png?: boolean;
+  /** Stop cleanly after this many completed epochs (for tests). */
+  stopAfterEpochs?: number | null;
+  /** The command line config.json records (default: this process's). */
+  argv?: string[];
+}
+
+/** The settings `job` runs with (throws, naming the conflict, when a resumed run's differ). */
+export function jobSettings(job: TrainJob): TrainSettings {
+  if (!job.resume) return resolveSettings(job.settings, {}, true);
+  const saved = savedSettings(readConfig(runPaths(job.runDir)).settings);
+  return resumedSettings(job.runDir, saved, job.settings);
+}
+
+/** Runs `job`; returns the exit code. Errors are written to `io.stderr` as one clear message. */
+export async function runTrainJob(job: TrainJob, io: JobStreams = processStreams()): Promise<number> {
+  const stop = new StopRequest();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      stop.request(signal);
+      io.stderr.write(`\n${signal}: stopping; the last completed epoch's checkpoint stays on disk (${signal} again to quit at once)\n`);
+    } else {
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const settings = jobSettings(job);
+    // A file that cannot fit is refused before a run folder is made.
+    if (settings.initFrom && !job.resume) checkInitFile(settings.initFrom, datasetInfo(settings.dataset).network);
+    const outcome = await runTraining({
+      settings,
+      runDir: job.runDir,
+      resume: job.resume,
+      argv: job.argv ?? process.argv,
+      stderr: io.stderr,
+      stop,
+      stopAfterEpochs: job.stopAfterEpochs ?? null,
+      png: job.png ?? true,
+    });
+    if (outcome.summary) io.stdout.write(outcome.summary);
+    return outcome.status === 'interrupted' ? EXIT.interrupted : EXIT.ok;
+  } catch (error) {
+    if (error instanceof NonFiniteLossError) {
+      const kept =
+        error.lastGoodEpoch > 0
+          ? `the checkpoint of epoch ${error.lastGoodEpoch}, the last good one, is kept in ${job.runDir}/checkpoints`
+          : 'no epoch had completed, so there is no checkpoint';
+      io.stderr.write(
+        `wsr-native: ${error.message}. The run stopped; ${kept}. Resuming would diverge again: start a new run with a smaller --lr.\n`,
+      );
+      return EXIT.error;
+    }
+    const message = error instanceof DatasetError ? error.message : `${(error as Error).message}`;
+    io.stderr.write(`wsr-native: ${message}\n`);
+    return EXIT.error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
