@@ -11,11 +11,8 @@ import { generateSynthetic } from '../src/data';
 import { gatherBatch } from '../src/ops/data';
 import { edgeNoise, gaussianNoise, quadrantSwap, rotate, translate } from '../src/ops/augment';
 import { Tensor } from '../src/tensor';
-import { augmentBatch, augmentPlan, swapChoices, trainingOrder } from '../src/train/augmentBatch';
-import { swappedCopies } from '../src/train/swappedCopies';
 import { augmentationColumns, describeAugmentations, parseAugmentList } from '../src/train/augmentations';
-import { DeviceSplit } from '../src/train/deviceData';
-import { batchStream, derivedSeed, epochOrder } from '../src/train/order';
+import { DeviceSplit, augmentBatch, augmentPlan, batchStream, derivedSeed, epochOrder, swapChoices, swappedCopies, trainingOrder } from '../src/train/batches';
 import { EXPERIMENT_PRESETS, TrainSettings, checkSettings, describeSettings, savedSettings } from '../src/train/settings';
 
 const settings = (flags: Parameters<typeof settingsFromFlags>[0]): TrainSettings => settingsFromFlags({ device: 'cpu', ...flags }, null, null);

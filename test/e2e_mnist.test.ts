@@ -12,7 +12,7 @@ import { specParameterCount } from '../src/nn/plan';
 import { MNIST_CNN, toLocalSpec } from '../src/nn/spec';
 import { EpochRecord, readMetricsJsonl } from '../src/report';
 import { settingsFromFlags } from '../src/train/flags';
-import { RunConfig } from '../src/train/runFolder';
+import { RunConfig } from '../src/train/runConfig';
 
 const root = path.join(__dirname, '..');
 const AUGMENT = 'swap=0.5,rotation=15,translation=0.1,edge_noise=0.1,noise=0.1';

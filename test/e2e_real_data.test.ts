@@ -16,7 +16,7 @@ import os from 'os';
 import path from 'path';
 import { CHILD_BOOT } from './helpers/cli';
 import { EpochRecord, readMetricsJsonl } from '../src/report';
-import { RunConfig } from '../src/train/runFolder';
+import { RunConfig } from '../src/train/runConfig';
 
 const root = path.join(__dirname, '..');
 const dataDir = path.join(root, '..', 'shared', 'data', 'cifar-10-batches-bin');

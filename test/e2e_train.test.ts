@@ -12,8 +12,8 @@ import { createHash } from 'crypto';
 import { Sequential } from '../src/nn/model';
 import { networkByName } from '../src/nn/spec';
 import { Tensor } from '../src/tensor';
-import { readCheckpoint } from '../src/train/checkpoint';
-import { RunConfig, RunState } from '../src/train/runFolder';
+import { RunConfig } from '../src/train/runConfig';
+import { RunState, readCheckpoint } from '../src/train/runFolder';
 import { readSafetensors, writeSafetensors } from '../src/safetensors';
 import { reference, referenceHasNumpy, referenceSummary, sha256Of } from './helpers/safetensors';
 

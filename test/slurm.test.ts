@@ -8,7 +8,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { AggregateFile } from '../src/sweep/aggregateWrite';
-import { RunConfig, RunState } from '../src/train/runFolder';
+import { RunConfig } from '../src/train/runConfig';
+import { RunState } from '../src/train/runFolder';
 import { recordKeys, runBoot, writeBootScript } from './sweep_helpers';
 
 const TINY = [

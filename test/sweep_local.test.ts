@@ -5,7 +5,8 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { RunConfig, RunState } from '../src/train/runFolder';
+import { RunConfig } from '../src/train/runConfig';
+import { RunState } from '../src/train/runFolder';
 import { AggregateFile } from '../src/sweep/aggregateWrite';
 import { SweepFile } from '../src/sweep/folder';
 import { ChildRun, recordKeys, runBoot, writeBootScript, writeJobBootScript } from './sweep_helpers';

@@ -7,11 +7,11 @@ import os from 'os';
 import path from 'path';
 import { resumeSettings } from '../src/cli/resume';
 import { settingsFromFlags } from '../src/train/flags';
-import { readCheckpoint, writeCheckpoint } from '../src/train/checkpoint';
+import { readCheckpoint, writeCheckpoint } from '../src/train/runFolder';
 import { readSafetensors, writeSafetensors } from '../src/safetensors';
-import { EarlyStopping } from '../src/train/earlyStopping';
+import { EarlyStopping } from '../src/train/evaluate';
 import { LOCK_FILE, RunLockedError, acquireRunLock } from '../src/train/lock';
-import { batchStream, derivedSeed, epochOrder, robustnessStream } from '../src/train/order';
+import { batchStream, derivedSeed, epochOrder, robustnessStream } from '../src/train/batches';
 import { BarProgress, LineProgress, formatDuration, progressFor } from '../src/train/progress';
 import { EXPERIMENT_PRESETS, describeSettings } from '../src/train/settings';
 

@@ -1,16 +1,10 @@
 // `wsr-native/report`: run reports: metrics files, figures and the CNN-vs-FCN summary.
-import { existsSync, mkdirSync, readFileSync } from 'fs';
 import path from 'path';
-import { writeFileAtomic } from '../util/atomic';
-import { metricsCsv, parseMetricsCsv } from './csv';
 import { WriteFiguresOptions, writeFigures } from './figures';
-import type { SkippedFigure } from './specs';
-import { readMetricsJsonl } from './jsonl';
+import { readRunRecords, writeMetricsCsv } from './metricsFiles';
 import { EpochRecord } from './records';
+import type { SkippedFigure } from './specs';
 import { ModelSummary, formatSummaryTable, summarize } from './summary';
-
-/** File names inside a run folder. */
-export const RUN_FILES = { csv: 'metrics.csv', jsonl: 'metrics.jsonl', figures: 'figures' } as const;
 
 /** Options of {@link writeReport}. */
 export type ReportOptions = WriteFiguresOptions;
@@ -20,15 +14,6 @@ export interface WrittenReport {
   files: string[];
   skipped: SkippedFigure[];
   figureError: Error | null;
-}
-
-/** Rewrites `<runDir>/metrics.csv` atomically from `records`; returns its path. */
-export function writeMetricsCsv(runDir: string, records: readonly EpochRecord[]): string {
-  const dir = path.resolve(runDir);
-  mkdirSync(dir, { recursive: true });
-  const csvPath = path.join(dir, RUN_FILES.csv);
-  writeFileAtomic(csvPath, metricsCsv(records));
-  return csvPath;
 }
 
 /**
@@ -49,20 +34,6 @@ export async function writeReport(runDir: string, records: readonly EpochRecord[
     warn(`figures not updated: ${(error as Error).message}`);
     return { files: [csvPath], skipped: [], figureError: error as Error };
   }
-}
-
-/**
- * The records of a run folder: from metrics.jsonl when it exists (full records, divergence maps
- * included; a torn last line is skipped with a warning), otherwise from metrics.csv.
- *
- * @throws Error when the folder has neither file.
- */
-export function readRunRecords(runDir: string, warn?: (message: string) => void): { records: EpochRecord[]; source: string } {
-  const jsonl = path.join(runDir, RUN_FILES.jsonl);
-  if (existsSync(jsonl)) return { records: readMetricsJsonl(jsonl, warn).records, source: jsonl };
-  const csv = path.join(runDir, RUN_FILES.csv);
-  if (existsSync(csv)) return { records: parseMetricsCsv(readFileSync(csv, 'utf8')), source: csv };
-  throw new Error(`${runDir}: no ${RUN_FILES.jsonl} or ${RUN_FILES.csv} (is it a run folder?)`);
 }
 
 /** What {@link reportRun} did. */
@@ -86,6 +57,8 @@ export async function reportRun(runDir: string, options: ReportOptions & { style
   return { source, records: records.length, written, rows, table: formatSummaryTable(rows, options.style ?? 'text') };
 }
 
+export { RUN_FILES, readRunRecords, writeMetricsCsv } from './metricsFiles';
+export { MetricsLog } from './metricsLog';
 export type { EpochRecord, LayerDivergence, ModelName, PhaseName, RobustnessKey } from './records';
 export { ROBUSTNESS_KEYS, PUBLISHED_RADII, sortRecords, recordsOf, conversionEpoch, firstLayer } from './records';
 export { metricsCsv, parseMetricsCsv, metricsCsvColumns, layerNames, PUBLISHED_COLUMNS, EXTRA_COLUMNS, LAYER_COLUMN_SUFFIXES } from './csv';

@@ -1,13 +1,21 @@
 // The training augmentations: every perturbation the robustness measures use, each with a level,
-// applied to every training batch (see augmentBatch.ts). This table is the one place that says
+// applied to every training batch (see batches.ts). This table is the one place that says
 // what each is called, what its level means, and in which order they compose.
 //
 // Order of composition (fixed, whatever order --augment lists them in): quadrant swap, then
 // rotation, then translation, then edge noise, then noise. The geometric ones move the picture
 // first; the two noises are added last, to the frame the network sees, so that no interpolation
 // smooths them and the edge-noise border is the border of that frame.
-import type { SeedPurpose } from './order';
 import { SettingValueError, ValueKind, numberWhere } from './settingKinds';
+
+/** What a 32-bit seed derived from the run seed is for (batches.ts's derivedSeed): each augmentation's draws, and the robustness perturbations'. */
+export type SeedPurpose =
+  | 'train-noise'
+  | 'robustness'
+  | 'train-edge-noise'
+  | 'train-translation'
+  | 'train-rotation'
+  | 'train-swap';
 
 /** An augmentation's name in --augment, in config.json's words and in the CSV's aug_type column. */
 export type AugmentationKind = 'swap' | 'rotation' | 'translation' | 'edge_noise' | 'noise';
@@ -23,7 +31,7 @@ export interface TrainingAugmentation {
   key: AugmentationKey;
   /** Valid levels (0 always means off). */
   level: ValueKind<number>;
-  /** What the level means, for help and the README. */
+  /** What the level means, for --help and docs/training.md. */
   meaning: string;
   /** The augmentation at `level` (> 0) in a few words, for the log. */
   phrase(level: number): string;

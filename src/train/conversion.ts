@@ -3,7 +3,7 @@
 // the logits are read back to the host).
 import { Sequential } from '../nn/model';
 import type { LayerDivergence } from '../report';
-import { DeviceSplit } from './deviceData';
+import { DeviceSplit } from './batches';
 
 /** How closely the converted FCN reproduced the CNN, and its divergence right after conversion. */
 export interface ConversionCheck {

@@ -1,8 +1,10 @@
 // The run's data: the settings' dataset (read from the data folder, or generated), split leak-free,
-// with checksums of every file read and of every split, for config.json.
+// with checksums of every file read and of every split, for config.json; then on the device.
 import { createHash } from 'crypto';
 import fs from 'fs';
 import { DataSplits, ImageDataset, ImageShape, SplitPart, datasetImageShape, datasetInfo, makeSplits } from '../data';
+import { DeviceSplit, augmentPlan, derivedSeed } from './batches';
+import { Evaluator } from './evaluate';
 import { TrainSettings } from './settings';
 
 /** A file the run read, and its SHA-256. */
@@ -118,5 +120,32 @@ export async function loadRunData(settings: TrainSettings): Promise<RunData> {
         },
       },
     },
+  };
+}
+
+/**
+ * The run's data on `device` (`own` takes what is to be freed when the run ends): the training
+ * split (with the swapped copies a quadrant swap needs) and its augmentation plan, and the
+ * validation and test splits (the test's null without one) with their evaluators.
+ */
+export function onDevice(settings: TrainSettings, device: string, data: RunData, own: <T extends { dispose(): void }>(o: T) => T) {
+  const info = datasetInfo(settings.dataset);
+  const shape = data.report.imageShape;
+  if (shape.join('x') !== info.network.inputShape.join('x')) {
+    throw new Error(`${data.report.source}: images of shape ${shape.join('×')}, but ${info.title}'s network takes ${info.network.inputShape.join('×')}`);
+  }
+  const split = (name: string, part: SplitPart, withSwapped = false): DeviceSplit =>
+    own(new DeviceSplit(name, part.images, part.labels, part.count, device, info.classes, shape, withSwapped));
+  const train = split('train', data.splits.train, settings.swap > 0);
+  const validationSplit = split('validation', data.splits.validation);
+  const testSplit = data.splits.test ? split('test', data.splits.test) : null;
+  const robustnessSeed = derivedSeed(settings.seed, 'robustness');
+  const evaluator = (s: DeviceSplit): Evaluator => own(new Evaluator(s, settings.batchSize, robustnessSeed));
+  return {
+    train,
+    augment: augmentPlan(settings, settings.seed),
+    validationSplit,
+    validation: evaluator(validationSplit),
+    test: testSplit ? evaluator(testSplit) : null,
   };
 }

@@ -11,8 +11,8 @@
 export { runTrainJob, jobSettings, processStreams, EXIT } from './job';
 export type { TrainJob, JobStreams } from './job';
 export { jobProcessScript } from './jobProcess';
-export { runTraining } from './run';
-export type { RunRequest, RunOutcome } from './run';
+export { runTraining } from './experiment';
+export type { RunRequest, RunOutcome } from './experiment';
 export {
   SETTINGS,
   DEFAULT_SETTINGS,
@@ -51,32 +51,35 @@ export {
   augmentationColumns,
 } from './augmentations';
 export type { TrainingAugmentation, AugmentationKind, AugmentationKey, AugmentationLevels } from './augmentations';
-export { augmentPlan, augmentBatch, trainingOrder, swapChoices } from './augmentBatch';
-export { swappedCopies } from './swappedCopies';
-export type { AugmentPlan } from './augmentBatch';
-export { epochOrder, batchStream, batchesPerEpoch, robustnessStream, derivedSeed } from './order';
+export {
+  DeviceSplit,
+  swappedCopies,
+  epochOrder,
+  batchStream,
+  batchesPerEpoch,
+  robustnessStream,
+  derivedSeed,
+  augmentPlan,
+  augmentBatch,
+  trainingOrder,
+  swapChoices,
+} from './batches';
+export type { AugmentPlan, BatchBuffers } from './batches';
 export { loadRunData, splitChecksum } from './data';
 export type { RunData, DataReport, DataFileChecksum, SplitChecksum } from './data';
-export { DeviceSplit } from './deviceData';
-export { Evaluator, ROBUSTNESS_COLUMNS } from './evaluate';
-export type { EvaluationResult, PassResult } from './evaluate';
-export { trainEpoch } from './epoch';
-export type { EpochInputs, EpochState } from './epoch';
-export { layerDivergences } from './divergence';
-export { EarlyStopping } from './earlyStopping';
-export type { EarlyStoppingState } from './earlyStopping';
-export { writeCheckpoint, readCheckpoint } from './checkpoint';
-export type { Checkpoint } from './checkpoint';
-export { makeOptimizer } from './optimizer';
-export type { Optimizer } from './optimizer';
-export { ModelTrainer, readModelWeights } from './trainer';
+export { Evaluator, ROBUSTNESS_COLUMNS, layerDivergences, EarlyStopping, runColumns, epochRecord, recordLine, phaseEndLine } from './evaluate';
+export type { EvaluationResult, PassResult, EarlyStoppingState, EpochMeasurements, RunColumns } from './evaluate';
+export { ModelTrainer, NonFiniteLossError, makeOptimizer, readModelWeights, checkpointName } from './trainer';
+export type { EpochInputs, ModelCheckpointMeta } from './trainer';
 export { checkConversion, describeConversion, CONVERSION_REL_TOLERANCE } from './conversion';
 export type { ConversionCheck } from './conversion';
+export { checkInitFile, initModelFrom } from './initFrom';
+export type { InitFromRecord } from './initFrom';
 export { acquireRunLock, RunLockedError, LOCK_FILE } from './lock';
 export type { RunLock } from './lock';
-export { runPaths, defaultRunDir, readConfig, readRunState } from './runFolder';
-export type { RunPaths, RunConfig, RunState, ModelState } from './runFolder';
-export { NonFiniteLossError } from './context';
-export { StopRequest, RunInterrupted } from './yieldPoint';
-export { progressFor, BarProgress, LineProgress, formatDuration } from './progress';
+export { RunFolder, runPaths, defaultRunDir, readConfig, readRunState, writeCheckpoint, readCheckpoint, CHECKPOINT_EXTENSION } from './runFolder';
+export type { RunPaths, RunState, ModelState, Checkpoint, CheckpointedModel } from './runFolder';
+export { newConfig, deviceReport } from './runConfig';
+export type { RunConfig, DeviceReport } from './runConfig';
+export { progressFor, BarProgress, LineProgress, formatDuration, StopRequest, RunInterrupted, YieldPoint } from './progress';
 export type { Progress, ProgressStream } from './progress';

@@ -4,14 +4,13 @@
 // summary goes to stdout, errors to stderr as one clear message, and the outcome is an exit code.
 import { DatasetError } from '../data';
 import { datasetInfo } from '../data/datasets';
-import { checkInitFile } from '../weights/initFrom';
-import { NonFiniteLossError } from './context';
+import { runTraining } from './experiment';
 import { resumedSettings } from './flags';
-import type { ProgressStream } from './progress';
-import { runTraining } from './run';
+import { checkInitFile } from './initFrom';
+import { ProgressStream, StopRequest } from './progress';
 import { readConfig, runPaths } from './runFolder';
 import { TrainSettings, resolveSettings, savedSettings } from './settings';
-import { StopRequest } from './yieldPoint';
+import { NonFiniteLossError } from './trainer';
 
 /** Where a job writes: results to stdout, progress and errors to stderr. */
 export interface JobStreams {

@@ -1,5 +1,7 @@
-// Progress on stderr: on a terminal, a bar per epoch with ETA and running loss, redrawn in place
-// (cli-progress); otherwise one plain line per epoch.
+// A run and its terminal: progress on stderr (on a terminal, a bar per epoch with ETA and running
+// loss, redrawn in place by cli-progress; otherwise one plain line per epoch), and the stop it
+// listens for (a long synchronous epoch of native calls gives the event loop a turn now and then,
+// so that a SIGINT handler can run, and stops there when asked to).
 import { SingleBar } from 'cli-progress';
 import { terminalBar } from '../util/terminalBar';
 import type { TerminalStream } from '../util/terminalStream';
@@ -137,4 +139,57 @@ export class BarProgress implements Progress {
 /** A bar on a terminal, plain lines otherwise. */
 export function progressFor(out: ProgressStream): Progress {
   return out.isTTY ? new BarProgress(out) : new LineProgress(out);
+}
+
+/** The line a run that stopped before its end leaves: where its last checkpoint is, and how to resume it. */
+export function stoppedLine(status: 'interrupted' | 'stopped', epoch: number, checkpoints: string, dir: string): string {
+  const where = epoch > 0 ? `the checkpoint of epoch ${epoch} is in ${checkpoints}` : 'no epoch was completed yet';
+  return `${status}: ${where}. Resume with: npx wsr-native train --resume ${dir}`;
+}
+
+// ---- stopping a run between batches -------------------------------------------------------------
+
+/** Thrown at a yield point after a stop was requested (SIGINT): the epoch in progress is abandoned. */
+export class RunInterrupted extends Error {
+  constructor(message = 'interrupted') {
+    super(message);
+    this.name = 'RunInterrupted';
+  }
+}
+
+/** A stop request shared by the run and its signal handler. */
+export class StopRequest {
+  private why: string | null = null;
+  /** Asks the run to stop at its next yield point. */
+  request(reason: string): void {
+    this.why ??= reason;
+  }
+  /** Whether a stop was requested. */
+  get requested(): boolean {
+    return this.why !== null;
+  }
+  /** Why, or null. */
+  get reason(): string | null {
+    return this.why;
+  }
+}
+
+/** Yields to the event loop at most every `intervalMs`, then throws {@link RunInterrupted} if a stop was requested. */
+export class YieldPoint {
+  private last = Date.now();
+
+  constructor(
+    private readonly stop: StopRequest,
+    private readonly intervalMs = 50,
+  ) {}
+
+  /** Yields when the interval has passed; throws RunInterrupted when a stop is pending. */
+  async maybeYield(): Promise<void> {
+    const now = Date.now();
+    if (now - this.last >= this.intervalMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.last = Date.now();
+    }
+    if (this.stop.requested) throw new RunInterrupted(this.stop.reason ?? 'interrupted');
+  }
 }

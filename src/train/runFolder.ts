@@ -1,14 +1,16 @@
-// The run folder: where each file lives, config.json, and the run state that says which
-// checkpoint files make up the last completed epoch.
+// The run folder: config.json, the run state that says which checkpoint files make up the last
+// completed epoch, the checkpoints (safetensors files with a JSON meta), the metrics, and the lock
+// that keeps one writer per folder. A training run holds it through one RunFolder object; other
+// tools read it with readConfig and readRunState.
 import fs from 'fs';
 import path from 'path';
+import { MetricsLog } from '../report';
+import type { EpochRecord } from '../report';
+import { SafetensorsError, readSafetensors, writeSafetensors } from '../safetensors';
 import { writeJsonAtomic } from '../util/atomic';
-import { CHECKPOINT_EXTENSION } from './checkpoint';
-import type { DataReport } from './data';
-import type { ConversionCheck } from './conversion';
-import type { EarlyStoppingState } from './earlyStopping';
-import { TrainSettings } from './settings';
-import type { InitFromRecord } from '../weights/initFrom';
+import type { EarlyStoppingState } from './evaluate';
+import { RunLock, acquireRunLock, describeTakeOver } from './lock';
+import type { RunConfig } from './runConfig';
 
 /** Paths inside a run folder. */
 export interface RunPaths {
@@ -22,6 +24,9 @@ export interface RunPaths {
   /** The CNN at the end of its phase (best weights restored) with its optimizer state. */
   cnnPhase: string;
 }
+
+/** The file extension of checkpoints. */
+export const CHECKPOINT_EXTENSION = '.safetensors';
 
 /** The paths of run folder `dir`. */
 export function runPaths(dir: string): RunPaths {
@@ -43,45 +48,6 @@ export function runPaths(dir: string): RunPaths {
 export function defaultRunDir(now = new Date()): string {
   const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
   return path.join('runs', stamp);
-}
-
-/** The device a run used. */
-export interface DeviceReport {
-  name: string;
-  kind: 'cpu' | 'cuda';
-  description: string;
-  totalMemory?: number;
-  computeCapability?: string;
-}
-
-/** config.json: everything needed to understand and continue a run. */
-export interface RunConfig {
-  format: 'wsr-native-run';
-  version: 1;
-  package: { name: string; version: string };
-  created: string;
-  /** The command line that started the run. */
-  argv: string[];
-  settings: TrainSettings;
-  /** The experiment preset, in words, when the run started from one. */
-  experiment: { id: number; description: string } | null;
-  device: DeviceReport;
-  threads: number;
-  node: string;
-  platform: string;
-  networks: { cnn: { name: string; parameters: number }; fcn: { name: string; parameters: number } };
-  data: DataReport;
-  /** The file the CNN started from (--init-from) and its SHA-256, once loaded. */
-  initFrom?: InitFromRecord;
-  /** The check that the converted FCN reproduces the CNN (null until the conversion). */
-  conversion: ConversionCheck | null;
-  /** Each continuation of the run. */
-  resumes: { at: string; fromEpoch: number; device: string; threads: number; argv: string[] }[];
-}
-
-/** Writes config.json atomically. */
-export function writeConfig(paths: RunPaths, config: RunConfig): void {
-  writeJsonAtomic(paths.config, config);
 }
 
 /** Reads config.json; throws an error that says what is wrong when it is missing or not a run's. */
@@ -125,11 +91,6 @@ export interface RunState {
   updated: string;
 }
 
-/** Writes the run state atomically (the last write of an epoch: it makes the epoch's checkpoints current). */
-export function writeRunState(paths: RunPaths, state: RunState): void {
-  writeJsonAtomic(paths.state, state);
-}
-
 /** The run state, or null when no epoch was completed yet. */
 export function readRunState(paths: RunPaths): RunState | null {
   if (!fs.existsSync(paths.state)) return null;
@@ -138,18 +99,202 @@ export function readRunState(paths: RunPaths): RunState | null {
   return state;
 }
 
-/**
- * Deletes the checkpoint files in checkpoints/ that `state` does not name (older epochs), keeping
- * cnn_phase.safetensors and state.json.
- */
-export function pruneCheckpoints(paths: RunPaths, state: RunState): void {
-  const keep = new Set(['state.json', path.basename(paths.cnnPhase)]);
-  for (const m of [state.models.cnn, state.models.fcn]) {
-    if (!m) continue;
-    keep.add(m.file);
-    if (m.bestFile) keep.add(m.bestFile);
+// ---- checkpoint files: safetensors files whose tensors are named float32 arrays (weights
+// `param/…`, optimizer state `optimizer/…`) and whose `__metadata__` holds `format:
+// wsr-native-checkpoint`, `version`, and each key of the meta as JSON text. Any safetensors reader
+// (PyTorch, NumPy) opens them; written atomically. ---------------------------------------------
+
+const CHECKPOINT_FORMAT = 'wsr-native-checkpoint';
+const CHECKPOINT_VERSION = 2;
+
+/** What a checkpoint holds: a JSON-able meta object and named arrays (1-D unless `shapes` says otherwise). */
+export interface Checkpoint<Meta = Record<string, unknown>> {
+  meta: Meta;
+  tensors: Map<string, Float32Array>;
+  /** The shape of each tensor, where it has one (written into the file; read back for every tensor). */
+  shapes?: Map<string, readonly number[]>;
+}
+
+/** Writes a checkpoint atomically (a reader sees the old file or the new one, never a torn one). */
+export function writeCheckpoint(file: string, checkpoint: Checkpoint<object>): void {
+  const metadata: Record<string, string> = { format: CHECKPOINT_FORMAT, version: String(CHECKPOINT_VERSION) };
+  for (const [key, value] of Object.entries(checkpoint.meta)) {
+    if (key === 'format' || key === 'version') throw new RangeError(`${file}: the checkpoint meta may not use the key ${key}`);
+    metadata[key] = JSON.stringify(value);
   }
-  for (const name of fs.readdirSync(paths.checkpoints)) {
-    if (name.endsWith(CHECKPOINT_EXTENSION) && !keep.has(name)) fs.rmSync(path.join(paths.checkpoints, name), { force: true });
+  const tensors = [...checkpoint.tensors].map(([name, data]) => ({ name, data, shape: checkpoint.shapes?.get(name) ?? [data.length] }));
+  writeSafetensors(file, tensors, metadata);
+}
+
+/**
+ * Reads a checkpoint written by {@link writeCheckpoint}; throws an error naming the file (and the
+ * tensor) when it is not one, is truncated or damaged. With `select`, only the tensors it accepts
+ * are read (the others are skipped on disk).
+ */
+export function readCheckpoint<Meta = Record<string, unknown>>(
+  file: string,
+  select?: (name: string) => boolean,
+): Checkpoint<Meta> & { shapes: Map<string, readonly number[]> } {
+  let contents;
+  try {
+    contents = readSafetensors(file, select);
+  } catch (error) {
+    if (!(error instanceof SafetensorsError)) throw error;
+    if (error.kind === 'truncated') throw new Error(`${file}: checkpoint is truncated (${error.problem})`);
+    if (error.kind === 'format') throw new Error(`${file}: not a wsr-native checkpoint (${error.problem})`);
+    throw new Error(`${file}: damaged checkpoint (${error.problem})`);
+  }
+  const { metadata } = contents;
+  if (metadata.format !== CHECKPOINT_FORMAT || metadata.version !== String(CHECKPOINT_VERSION)) {
+    throw new Error(
+      `${file}: not a wsr-native checkpoint (a safetensors file with format ${JSON.stringify(metadata.format ?? null)}, ` +
+        `version ${JSON.stringify(metadata.version ?? null)}; expected ${CHECKPOINT_FORMAT} version ${CHECKPOINT_VERSION})`,
+    );
+  }
+  const meta: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(metadata)) {
+    if (key === 'format' || key === 'version') continue;
+    try {
+      meta[key] = JSON.parse(text);
+    } catch {
+      throw new Error(`${file}: checkpoint metadata ${key} is not JSON`);
+    }
+  }
+  const tensors = new Map<string, Float32Array>();
+  const shapes = new Map<string, readonly number[]>();
+  for (const [name, t] of contents.tensors) {
+    tensors.set(name, t.data);
+    shapes.set(name, t.shape);
+  }
+  return { meta: meta as Meta, tensors, shapes };
+}
+
+// ---- the folder a run holds -------------------------------------------------------------------
+
+/** What the folder needs of a model in training (trainer.ts's ModelTrainer). */
+export interface CheckpointedModel {
+  /** Writes its checkpoint for its current epoch into `checkpoints`; returns its part of the run state. */
+  save(checkpoints: string): ModelState;
+  /** Writes its checkpoint to `file`. */
+  writeCheckpoint(file: string): void;
+  /** Restores it from the files `state` names in `checkpoints`. */
+  restore(checkpoints: string, state: ModelState, patience: number): void;
+}
+
+/**
+ * A run folder held by this process: its lock (a takeover of it, when this process was frozen past
+ * its lease, calls `onLost`), config.json, the checkpoints and run state, and the metrics.
+ */
+export class RunFolder {
+  readonly paths: RunPaths;
+  readonly metrics: MetricsLog;
+  private current: RunConfig | null = null;
+
+  private constructor(
+    dir: string,
+    private readonly lock: RunLock,
+    private readonly existed: boolean,
+    options: { png?: boolean; warn: (message: string) => void },
+  ) {
+    this.paths = runPaths(dir);
+    this.metrics = new MetricsLog(this.paths.dir, options);
+  }
+
+  /** Takes the lock of folder `dir` (throws RunLockedError while another live process holds it). */
+  static open(dir: string, options: { png?: boolean; warn: (message: string) => void; onLost: (message: string) => void }): RunFolder {
+    const existed = fs.existsSync(dir);
+    const lock = acquireRunLock(dir, { onLost: options.onLost });
+    if (lock.tookOver !== null) options.warn(describeTakeOver(lock.tookOver));
+    return new RunFolder(dir, lock, existed, options);
+  }
+
+  /** Starts a new run with `config`; refuses a folder that holds one. */
+  create(config: RunConfig): void {
+    if (fs.existsSync(this.paths.config)) {
+      throw new Error(`${this.paths.dir} already holds a run; continue it with --resume ${this.paths.dir}, or choose another --out`);
+    }
+    fs.mkdirSync(this.paths.checkpoints, { recursive: true });
+    this.updateConfig(() => {}, config);
+  }
+
+  /**
+   * Continues the run: its config.json (`check` may refuse it), the run state of its last completed
+   * epoch (null: none), and the records of the completed epochs (those of later ones are dropped).
+   */
+  resume(check: (config: RunConfig) => void): { config: RunConfig; state: RunState | null; droppedRecords: number } {
+    const config = readConfig(this.paths);
+    check(config);
+    this.current = config;
+    fs.mkdirSync(this.paths.checkpoints, { recursive: true });
+    const state = readRunState(this.paths);
+    const completed = state?.completedEpoch ?? 0;
+    // A conversion record is kept only once the state says the conversion is done.
+    const keep = (r: EpochRecord): boolean => r.epoch <= completed && (state?.phase !== 'cnn' || r.model === 'cnn');
+    return { config, state, droppedRecords: this.metrics.load(keep) };
+  }
+
+  /** The run's config.json, as last written. */
+  get config(): RunConfig {
+    if (!this.current) throw new Error(`${this.paths.dir}: the run folder was neither created nor resumed`);
+    return this.current;
+  }
+
+  /** Changes config.json (the conversion check, --init-from, a resumption) and writes it atomically. */
+  updateConfig(change: (config: RunConfig) => void, config = this.config): void {
+    change(config);
+    writeJsonAtomic(this.paths.config, config);
+    this.current = config;
+  }
+
+  /** Writes `model`'s checkpoint of its current epoch; returns its part of the run state. */
+  saveModel(model: CheckpointedModel): ModelState {
+    return model.save(this.paths.checkpoints);
+  }
+
+  /** Restores `model` from the checkpoint files `state` names. */
+  restoreModel(model: CheckpointedModel, state: ModelState, patience: number): void {
+    model.restore(this.paths.checkpoints, state, patience);
+  }
+
+  /** Writes the CNN at the end of its phase to checkpoints/cnn_phase.safetensors. */
+  savePhaseCheckpoint(model: CheckpointedModel): void {
+    model.writeCheckpoint(this.paths.cnnPhase);
+  }
+
+  /**
+   * Writes the run state (the last write of an epoch: it makes the epoch's checkpoints current),
+   * then deletes the checkpoint files it no longer names (older epochs).
+   */
+  saveState(state: Omit<RunState, 'format' | 'version' | 'updated'>): void {
+    const full: RunState = { format: 'wsr-native-run-state', version: 1, ...state, updated: new Date().toISOString() };
+    writeJsonAtomic(this.paths.state, full);
+    const keep = new Set(['state.json', path.basename(this.paths.cnnPhase)]);
+    for (const m of [full.models.cnn, full.models.fcn]) {
+      if (!m) continue;
+      keep.add(m.file);
+      if (m.bestFile) keep.add(m.bestFile);
+    }
+    for (const name of fs.readdirSync(this.paths.checkpoints)) {
+      if (name.endsWith(CHECKPOINT_EXTENSION) && !keep.has(name)) fs.rmSync(path.join(this.paths.checkpoints, name), { force: true });
+    }
+  }
+
+  /**
+   * Lets go of the folder once the figures are written. A new run that failed before writing
+   * anything (missing data, say) leaves no empty folder behind.
+   */
+  async close(failed: boolean): Promise<void> {
+    try {
+      await this.metrics.figuresWritten();
+    } finally {
+      this.lock.release();
+      if (failed && !this.existed) {
+        try {
+          fs.rmdirSync(this.paths.dir);
+        } catch {
+          // Not empty (or already gone): keep it.
+        }
+      }
+    }
   }
 }

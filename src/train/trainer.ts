@@ -1,17 +1,22 @@
-// One model in training: its network, optimizer, early stopping, best weights and counters, and
-// its checkpoints (weights AND optimizer state AND counters in one safetensors file; the best
-// weights are the checkpoint of the best epoch).
+// One model in training: its network, optimizer, early stopping, best weights and counters; its
+// training epoch (batches gathered on the device in the epoch's order, augmented there, forward,
+// loss, backward, fused optimizer update; loss and correct count accumulate on the device and the
+// host reads them once, at the end, or when a progress bar asks for a running value); and its
+// checkpoints (weights AND optimizer state AND counters in one safetensors file; the best weights
+// are the checkpoint of the best epoch).
 import path from 'path';
 import { Sequential } from '../nn/model';
 import type { NetworkSpec } from '../nn/spec';
+import { readLossStats, softmaxCrossEntropy } from '../ops/activation';
+import { fill } from '../ops/elementwise';
+import { Adam, Optimizer, OptimizerMeta, SGD } from '../ops/optim';
 import type { ModelName } from '../report';
 import { Tensor } from '../tensor';
-import { CHECKPOINT_EXTENSION, Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint';
-import { EarlyStopping, EarlyStoppingState } from './earlyStopping';
-import { EpochInputs, trainEpoch } from './epoch';
-import { PassResult } from './evaluate';
-import { Optimizer, OptimizerMeta } from './optimizer';
-import { ModelState, RunPaths } from './runFolder';
+import { AugmentPlan, DeviceSplit, augmentBatch, batchStream, batchesPerEpoch } from './batches';
+import { EarlyStopping, EarlyStoppingState, PassResult } from './evaluate';
+import { YieldPoint } from './progress';
+import { CHECKPOINT_EXTENSION, Checkpoint, CheckpointedModel, ModelState, readCheckpoint, writeCheckpoint } from './runFolder';
+import { TrainSettings } from './settings';
 
 const PARAM_PREFIX = 'param/';
 const OPTIMIZER_PREFIX = 'optimizer/';
@@ -34,8 +39,45 @@ export function checkpointName(model: ModelName, epoch: number): string {
   return `${model}-e${String(epoch).padStart(4, '0')}${CHECKPOINT_EXTENSION}`;
 }
 
+/** A model's loss became NaN or infinite: the run stops and keeps the last good checkpoint. */
+export class NonFiniteLossError extends Error {
+  /** The last completed epoch, whose checkpoint is kept (0: none); set by the run. */
+  lastGoodEpoch = 0;
+
+  constructor(
+    readonly model: ModelName,
+    readonly epoch: number,
+    readonly what: string,
+    readonly value: number,
+  ) {
+    super(`${model} epoch ${epoch}: ${what} is ${value}; training diverged`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+/** A new optimizer as the settings ask (Adam with Keras' defaults but lr; SGD with momentum). */
+export function makeOptimizer(settings: Pick<TrainSettings, 'optimizer' | 'lr' | 'momentum'>): Optimizer {
+  return settings.optimizer === 'sgd' ? new SGD({ lr: settings.lr, momentum: settings.momentum }) : new Adam({ lr: settings.lr });
+}
+
+/** What one training epoch needs from the run. */
+export interface EpochInputs {
+  /** The training images on the device. */
+  train: DeviceSplit;
+  /** int32 [train.count]: this epoch's order (the same for both branches; see trainingOrder). */
+  order: Tensor;
+  /** The epoch number (1-based, over the whole run): selects the augmentations' streams. */
+  epoch: number;
+  batchSize: number;
+  /** The training augmentations and their seeds. */
+  augment: AugmentPlan;
+  yieldPoint: YieldPoint;
+  /** Called after each batch with the batches done, their total, and a reader of the running mean loss (one scalar copy). */
+  onBatch?: (done: number, total: number, runningLoss: () => number) => void;
+}
+
 /** A model being trained through a phase (the CNN phase) or a branch (continued CNN, FCN). */
-export class ModelTrainer {
+export class ModelTrainer implements CheckpointedModel {
   /** The last epoch this model trained (global numbering; 0 before any). */
   epoch = 0;
   /** Epochs trained in the current phase or branch. */
@@ -71,12 +113,39 @@ export class ModelTrainer {
     this.bestDirty = false;
   }
 
-  /** Trains one epoch (see trainEpoch). */
+  /**
+   * Trains one epoch over `inputs.train` in `inputs.order`; returns the mean loss and accuracy over
+   * the epoch's augmented batches (as the network saw them while it trained).
+   */
   async trainEpoch(inputs: EpochInputs): Promise<PassResult> {
-    const result = await trainEpoch({ model: this.model, optimizer: this.optimizer, stats: this.stats }, inputs);
-    this.epoch = inputs.epoch;
+    const { model, optimizer, stats } = this;
+    const { train, order, epoch, batchSize, augment, yieldPoint, onBatch } = inputs;
+    const parameters = model.parameters();
+    const values = parameters.map((p) => p.value);
+    const grads = parameters.map((p) => p.grad);
+    const total = batchesPerEpoch(train.count, batchSize);
+    fill(stats, 0);
+    let seen = 0;
+    for (let batch = 0; batch < total; batch++) {
+      const offset = batch * batchSize;
+      const n = Math.min(batchSize, train.count - offset);
+      const b = train.gather(order, offset, n);
+      const x = augmentBatch(b, augment, batchStream(epoch, batch, total));
+      const logits = model.forward(x, true);
+      softmaxCrossEntropy(logits, b.y, { stats, accumulate: true, dlogits: b.dlogits });
+      model.backward(b.dlogits);
+      optimizer.step(values, grads);
+      seen += n;
+      if (onBatch) {
+        const rows = seen;
+        onBatch(batch + 1, total, () => readLossStats(stats, rows).loss);
+      }
+      await yieldPoint.maybeYield();
+    }
+    this.epoch = epoch;
     this.epochsInPhase++;
-    return result;
+    const { loss, accuracy } = readLossStats(stats, train.count);
+    return { loss, accuracy };
   }
 
   /** Records the epoch's validation accuracy; keeps a copy of the weights when it is the best so far. Returns whether it was. */
@@ -111,9 +180,9 @@ export class ModelTrainer {
    * state names it, so it is kept until a better epoch comes). Returns the model's part of the run
    * state; the files become current once the run state naming them is written.
    */
-  save(paths: RunPaths): ModelState {
+  save(checkpoints: string): ModelState {
     const file = checkpointName(this.name, this.epoch);
-    writeCheckpoint(path.join(paths.checkpoints, file), checkpointOf(this));
+    this.writeCheckpoint(path.join(checkpoints, file));
     // A new best is always the epoch just trained: its model checkpoint holds the best weights.
     if (this.bestDirty) {
       this.bestFile = file;
@@ -139,8 +208,8 @@ export class ModelTrainer {
    * Restores weights, optimizer state, counters, early stopping and best weights from the files
    * a run state names (the model and optimizer must be of the run's spec and kind).
    */
-  restore(paths: RunPaths, state: ModelState, patience: number): void {
-    const file = path.join(paths.checkpoints, state.file);
+  restore(checkpoints: string, state: ModelState, patience: number): void {
+    const file = path.join(checkpoints, state.file);
     const ckpt = readCheckpoint<ModelCheckpointMeta>(file);
     if (ckpt.meta.model !== this.name) throw new Error(`${file}: holds model ${ckpt.meta.model}, expected ${this.name}`);
     this.model.loadState(withoutPrefix(ckpt.tensors, PARAM_PREFIX));
@@ -152,7 +221,12 @@ export class ModelTrainer {
     this.early = new EarlyStopping(patience, state.earlyStopping);
     this.bestFile = state.bestFile;
     this.bestDirty = false;
-    this.bestWeights = state.bestFile ? readWeights(path.join(paths.checkpoints, state.bestFile)) : null;
+    this.bestWeights = state.bestFile ? readWeights(path.join(checkpoints, state.bestFile)) : null;
+  }
+
+  /** Writes its current weights, optimizer state and counters to `file`. */
+  writeCheckpoint(file: string): void {
+    writeCheckpoint(file, checkpointOf(this));
   }
 
   /** Frees the model, the optimizer state and the statistics tensor. */
@@ -215,9 +289,4 @@ export function readModelWeights(file: string): {
   const ckpt = readCheckpoint<ModelCheckpointMeta>(file, (name) => name.startsWith(PARAM_PREFIX));
   const shapes = new Map([...ckpt.shapes].map(([k, v]) => [k.slice(PARAM_PREFIX.length), v]));
   return { meta: ckpt.meta, weights: withoutPrefix(ckpt.tensors, PARAM_PREFIX), shapes };
-}
-
-/** Writes `trainer`'s current weights and optimizer state to `file` (the cnn_phase checkpoint). */
-export function writePhaseCheckpoint(file: string, trainer: ModelTrainer): void {
-  writeCheckpoint(file, checkpointOf(trainer));
 }

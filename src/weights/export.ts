@@ -4,8 +4,7 @@
 import fs from 'fs';
 import path from 'path';
 import type { ModelName } from '../report';
-import { CHECKPOINT_EXTENSION } from '../train/checkpoint';
-import { readConfig, readRunState, runPaths } from '../train/runFolder';
+import { CHECKPOINT_EXTENSION, readConfig, readRunState, runPaths } from '../train/runFolder';
 import { checkpointName, readModelWeights } from '../train/trainer';
 import { writeSafetensors } from '../safetensors';
 

@@ -1,6 +1,6 @@
 // wsr-native workloads of a whole training step (forward, softmax cross-entropy, backward, Adam)
 // and of an evaluation step (forward and loss) through the model API, Sequential, as the training
-// loop runs them (src/train/epoch.ts), minus the batch gathering and augmentation.
+// loop runs them (ModelTrainer.trainEpoch in src/train/trainer.ts), minus the batch gathering and augmentation.
 import { synchronize } from '../../device';
 import { networkByName } from '../../nn/spec';
 import { Sequential } from '../../nn/model';

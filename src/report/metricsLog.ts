@@ -1,19 +1,26 @@
-// The run's metrics: records appended to metrics.jsonl as epochs complete, and metrics.csv and
-// the figures rebuilt from all records after each epoch (src/report; the figures in the background).
+// A training run's metrics: records appended to metrics.jsonl as epochs complete, and metrics.csv
+// and the figures rebuilt from all records after each epoch (the figures in the background).
 import fs from 'fs';
-import { EpochRecord, FigureUpdates, appendMetricsJsonl, metricsJsonl, repairMetricsJsonl, writeFileAtomic, writeMetricsCsv } from '../report';
-import { RunPaths } from './runFolder';
+import path from 'path';
+import { writeFileAtomic } from '../util/atomic';
+import { FigureUpdates } from './figureUpdates';
+import { appendMetricsJsonl, metricsJsonl, repairMetricsJsonl } from './jsonl';
+import { RUN_FILES, writeMetricsCsv } from './metricsFiles';
+import { EpochRecord } from './records';
 
 /** The records of a run and the files they live in. */
 export class MetricsLog {
   private readonly list: EpochRecord[] = [];
   private readonly figures: FigureUpdates;
+  private readonly jsonl: string;
 
+  /** The metrics of the run folder `dir`. */
   constructor(
-    private readonly paths: RunPaths,
+    private readonly dir: string,
     private readonly options: { png?: boolean; warn: (message: string) => void },
   ) {
-    this.figures = new FigureUpdates(paths.dir, { png: options.png, warn: options.warn });
+    this.jsonl = path.join(dir, RUN_FILES.jsonl);
+    this.figures = new FigureUpdates(dir, { png: options.png, warn: options.warn });
   }
 
   /** Every record so far. */
@@ -27,10 +34,10 @@ export class MetricsLog {
    * Returns how many records were dropped.
    */
   load(keep: (record: EpochRecord) => boolean): number {
-    if (!fs.existsSync(this.paths.jsonl)) return 0;
-    const { records } = repairMetricsJsonl(this.paths.jsonl, this.options.warn);
+    if (!fs.existsSync(this.jsonl)) return 0;
+    const { records } = repairMetricsJsonl(this.jsonl, this.options.warn);
     const kept = records.filter(keep);
-    if (kept.length !== records.length) writeFileAtomic(this.paths.jsonl, metricsJsonl(kept));
+    if (kept.length !== records.length) writeFileAtomic(this.jsonl, metricsJsonl(kept));
     this.list.push(...kept);
     return records.length - kept.length;
   }
@@ -38,7 +45,7 @@ export class MetricsLog {
   /** Appends records to metrics.jsonl (fsynced), then rewrites metrics.csv and the figures. */
   append(records: readonly EpochRecord[]): void {
     for (const r of records) {
-      appendMetricsJsonl(this.paths.jsonl, r);
+      appendMetricsJsonl(this.jsonl, r);
       this.list.push(r);
     }
     this.rebuild();
@@ -49,7 +56,7 @@ export class MetricsLog {
    * (a drawing failure only warns; a pending rebuild keeps the process alive until it is written).
    */
   rebuild(): void {
-    writeMetricsCsv(this.paths.dir, this.list);
+    writeMetricsCsv(this.dir, this.list);
     this.figures.update(this.list);
   }
 
