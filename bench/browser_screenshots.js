@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// The README's screenshots of the run browser: `wsr-native serve` on bench/runs/, opened in
+// The run browser's screenshots in docs/browser.md: `wsr-native serve` on docs/runs/, opened in
 // Debian's chromium through playwright-core with the browser test's launch settings.
 //   node bench/browser_screenshots.js
-// writes bench/runs/exp3-short/browser-run.png (the run's page), browser-distances.png (every LC
-// layer's distances) and bench/runs/exp3-maps/browser-heatmap.png (the divergence maps, slider moved).
+// writes docs/runs/exp3-short/browser-run.png (the run's page), browser-distances.png (every LC
+// layer's distances) and docs/runs/exp3-maps/browser-heatmap.png (the divergence maps, slider moved).
 const path = require('path');
 require('./tsRequire');
 
@@ -18,7 +18,7 @@ async function openRun(page, url, run) {
 }
 
 async function main() {
-  const runs = path.join(root, 'bench', 'runs');
+  const runs = path.join(root, 'docs', 'runs');
   const server = await startServer({ root: runs, port: 0 });
   const browser = await chromium.launch(CHROMIUM_LAUNCH);
   try {

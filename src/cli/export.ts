@@ -24,7 +24,7 @@ function epochValue(value: string): ExportEpoch {
 export function addExportCommand(program: Command, io: CliIO): void {
   program
     .command('export')
-    .description("write a model's weights from a run as a safetensors file (names and layouts as in the README)")
+    .description("write a model's weights from a run as a safetensors file (names and layouts: docs/weights.md)")
     .argument('<run>', 'the run folder', pathValue)
     .option('--out <file>', 'the file to write (default: <run>/export/<model>-e<epoch>.safetensors)', pathValue)
     .option('--model <name>', 'cnn or fcn', cliParser(oneOf(['cnn', 'fcn'] as const)), 'cnn')

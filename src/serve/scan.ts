@@ -10,7 +10,7 @@ import { RootFolder } from './root';
 /**
  * Where a run stands: a live process holds its lock; its state says done; it has a state but is not
  * done (stopped, resumable); or it has no state file at all (a run folder copied without its
- * checkpoints, such as those in bench/runs/).
+ * checkpoints, such as those in docs/runs/).
  */
 export type RunStatus = 'running' | 'finished' | 'stopped' | 'unknown';
 

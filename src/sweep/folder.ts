@@ -1,4 +1,4 @@
-// The sweep folder (see the contract in the README): sweep.json names the spec and its points,
+// The sweep folder (see the contract in docs/studies.md): sweep.json names the spec and its points,
 // and each point is an ordinary run folder beside it, with the log of its train runs.
 import fs from 'fs';
 import path from 'path';

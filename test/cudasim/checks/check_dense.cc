@@ -10,7 +10,7 @@
 
 using namespace wsr;
 static std::string sz(int64_t v) { return std::to_string(v); }
-constexpr double kTol = 1e-4;  // bench/native/check_dense.cc
+constexpr double kTol = 1e-4;  // test/native/check_dense.cc
 
 static void check(int64_t n, int64_t in, int64_t out, int opts, const char* path) {
   const bool bias = opts & 1, want_dx = !(opts & 2), want_db = !(opts & 4);

@@ -55,7 +55,7 @@ inline std::vector<float> nanvec(int64_t n) { return std::vector<float>(static_c
 inline std::vector<float> workspace(size_t floats) { return nanvec(static_cast<int64_t>(floats) + 1); }
 
 struct Cmp {
-  double max_abs = 0, max_rel = 0, metric = 0;  // metric: |a-b|/(|b|+1), as bench/native/check.h
+  double max_abs = 0, max_rel = 0, metric = 0;  // metric: |a-b|/(|b|+1), as test/native/check.h
   int64_t mismatched = 0, first = -1;           // elements beyond tolerance (NaN vs number counts)
   int64_t n = 0;
 };

@@ -2,7 +2,7 @@
 // inputs over many odd shapes, all transpose combinations, padded strides and shared operands, for every
 // microkernel this CPU can run; then times the large shapes at 1 thread and all threads.
 //
-//   g++ -O3 -std=c++17 -pthread bench/native/gemm/check_gemm.cc cpu/gemm.cc cpu/parallel.cc -o check_gemm
+//   g++ -O3 -std=c++17 -pthread test/native/gemm/check_gemm.cc cpu/gemm.cc cpu/parallel.cc -o check_gemm
 //   ./check_gemm [--quick] [--no-bench] [--bench-only] [--reps N] [--kernel avx512|avx2|generic]
 //
 // The checking logic is in functions taking any batched-GEMM implementation (GemmFn). The GPU's products
