@@ -22,7 +22,7 @@ WSR_EXPORT(buildInfo) {
   return o;
 }
 
-// cudaStatus(): { usable, deviceCount, reason }.
+// cudaStatus(): { compiled, deviceCount, reason }; reason is empty when a device is usable.
 WSR_EXPORT(cudaStatus) {
   std::string reason;
   const int count = cuda_device_count(&reason);

@@ -8,6 +8,8 @@
 namespace wsr::binding {
 namespace {
 
+// A window whose leading padding is a whole kernel row or more reads nothing, and the CPU kernels
+// zero-fill that padding within one kernel row: wider padding would write past it.
 void expect_pad_below(int64_t pad, const char* name, int64_t kernel, const char* axis) {
   if (pad >= kernel)
     throw ArgumentRangeError(std::string(name) + " must be less than the kernel " + axis + " " +
@@ -19,9 +21,10 @@ void expect_int_range(int64_t value, const std::string& what) {
   if (value > INT_MAX) throw ArgumentRangeError(what + " is " + std::to_string(value) + "; at most 2^31-1 is supported");
 }
 
-// Output size along one axis; throws when the padded input is smaller than the kernel.
-int64_t output_size(int64_t in, int64_t pad_before, int64_t pad_after, int64_t kernel, int64_t stride,
-                    const char* axis, const std::string& input_name) {
+// The number of windows that fit along one axis: the output size the tensors must have. Throws when
+// the padded input is smaller than the kernel (no window fits).
+int64_t window_count(int64_t in, int64_t pad_before, int64_t pad_after, int64_t kernel, int64_t stride,
+                     const char* axis, const std::string& input_name) {
   const int64_t padded = in + pad_before + pad_after;
   expect_int_range(padded, "the padded " + input_name + " " + axis);
   if (padded < kernel)
@@ -33,28 +36,28 @@ int64_t output_size(int64_t in, int64_t pad_before, int64_t pad_after, int64_t k
 }
 
 // The six trailing integers from info[first..first+5]: strides >= 1, padding >= 0.
-WindowHyper window_hyper_args(const Napi::CallbackInfo& info, size_t first) {
-  WindowHyper h;
-  h.stride_h = int_arg(info, first, "strideH", 1, kMaxDim);
-  h.stride_w = int_arg(info, first + 1, "strideW", 1, kMaxDim);
-  h.pad_top = int_arg(info, first + 2, "padTop", 0, kMaxDim);
-  h.pad_bottom = int_arg(info, first + 3, "padBottom", 0, kMaxDim);
-  h.pad_left = int_arg(info, first + 4, "padLeft", 0, kMaxDim);
-  h.pad_right = int_arg(info, first + 5, "padRight", 0, kMaxDim);
-  return h;
+StridePadding stride_padding_args(const Napi::CallbackInfo& info, size_t first) {
+  StridePadding sp;
+  sp.stride_h = int_arg(info, first, "strideH", 1, kMaxDim);
+  sp.stride_w = int_arg(info, first + 1, "strideW", 1, kMaxDim);
+  sp.pad_top = int_arg(info, first + 2, "padTop", 0, kMaxDim);
+  sp.pad_bottom = int_arg(info, first + 3, "padBottom", 0, kMaxDim);
+  sp.pad_left = int_arg(info, first + 4, "padLeft", 0, kMaxDim);
+  sp.pad_right = int_arg(info, first + 5, "padRight", 0, kMaxDim);
+  return sp;
 }
 
 // The geometry of a layer over an input [n, c, h, w] (named `input_name` in messages) with kernels of
-// k filters of kh x kw. Throws when a padding side is not smaller than the kernel, when the padded
-// input is smaller than the kernel, or when a size the kernels index with 32-bit ints overflows.
-WindowGeometry window_geometry(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t kh, int64_t kw,
-                               const WindowHyper& hp, const std::string& input_name) {
-  expect_pad_below(hp.pad_top, "padTop", kh, "height");
-  expect_pad_below(hp.pad_bottom, "padBottom", kh, "height");
-  expect_pad_below(hp.pad_left, "padLeft", kw, "width");
-  expect_pad_below(hp.pad_right, "padRight", kw, "width");
-  const int64_t oh = output_size(h, hp.pad_top, hp.pad_bottom, kh, hp.stride_h, "height", input_name);
-  const int64_t ow = output_size(w, hp.pad_left, hp.pad_right, kw, hp.stride_w, "width", input_name);
+// k filters of kh x kw, strided and padded as `sp` says. Throws when a padding side is not smaller than
+// the kernel, when no window fits, or when a size the kernels index with 32-bit ints overflows.
+WindowGeometry checked_geometry(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k, int64_t kh, int64_t kw,
+                                const StridePadding& sp, const std::string& input_name) {
+  expect_pad_below(sp.pad_top, "padTop", kh, "height");
+  expect_pad_below(sp.pad_bottom, "padBottom", kh, "height");
+  expect_pad_below(sp.pad_left, "padLeft", kw, "width");
+  expect_pad_below(sp.pad_right, "padRight", kw, "width");
+  const int64_t oh = window_count(h, sp.pad_top, sp.pad_bottom, kh, sp.stride_h, "height", input_name);
+  const int64_t ow = window_count(w, sp.pad_left, sp.pad_right, kw, sp.stride_w, "width", input_name);
   expect_int_range(c * kh * kw, "the patch size C*KH*KW");
   expect_int_range(oh * ow, "the number of output positions OH*OW");
   // Every dimension is at most kMaxDim = INT_MAX (shape_arg), so the int fields cannot overflow.
@@ -66,10 +69,10 @@ WindowGeometry window_geometry(int64_t n, int64_t c, int64_t h, int64_t w, int64
   g.k = static_cast<int>(k);
   g.kh = static_cast<int>(kh);
   g.kw = static_cast<int>(kw);
-  g.stride_h = static_cast<int>(hp.stride_h);
-  g.stride_w = static_cast<int>(hp.stride_w);
-  g.pad_top = static_cast<int>(hp.pad_top);
-  g.pad_left = static_cast<int>(hp.pad_left);
+  g.stride_h = static_cast<int>(sp.stride_h);
+  g.stride_w = static_cast<int>(sp.stride_w);
+  g.pad_top = static_cast<int>(sp.pad_top);
+  g.pad_left = static_cast<int>(sp.pad_left);
   g.oh = static_cast<int>(oh);
   g.ow = static_cast<int>(ow);
   return g;
@@ -77,7 +80,7 @@ WindowGeometry window_geometry(int64_t n, int64_t c, int64_t h, int64_t w, int64
 
 // Conv: weight [k, c, kh, kw] with at least one filter, row and column, and the input's channels.
 WindowGeometry conv_geometry(const Tensor& input, const char* input_name, const Tensor& weight, const char* weight_name,
-                             const WindowHyper& hp) {
+                             const StridePadding& sp) {
   const int64_t n = input.dim(0), c = input.dim(1), h = input.dim(2), w = input.dim(3);
   const int64_t k = weight.dim(0), kh = weight.dim(2), kw = weight.dim(3);
   const std::string in(input_name), wt(weight_name);
@@ -91,7 +94,7 @@ WindowGeometry conv_geometry(const Tensor& input, const char* input_name, const 
     throw ArgumentRangeError(wt + " has " + std::to_string(weight.dim(1)) + " input channels but " + in + " has " +
                              std::to_string(c) + ": " + wt + " must have shape " + shape_str({k, c, kh, kw}) +
                              ", got " + shape_str(weight.shape()));
-  return window_geometry(n, c, h, w, k, kh, kw, hp, in);
+  return checked_geometry(n, c, h, w, k, kh, kw, sp, in);
 }
 
 void expect_nonempty(const Tensor& t, const char* name) {
@@ -100,7 +103,7 @@ void expect_nonempty(const Tensor& t, const char* name) {
 
 // Locally connected: a non-empty input and weight [oh, ow, k, c, kh, kw] whose banks take the input's channels.
 WindowGeometry local_geometry(const Tensor& input, const char* input_name, const Tensor& weight,
-                              const char* weight_name, const WindowHyper& hp) {
+                              const char* weight_name, const StridePadding& sp) {
   expect_nonempty(input, input_name);
   expect_nonempty(weight, weight_name);
   if (weight.dim(3) != input.dim(1))
@@ -108,8 +111,8 @@ WindowGeometry local_geometry(const Tensor& input, const char* input_name, const
                              " input channels (dimension 3) but " + input_name + " has " +
                              std::to_string(input.dim(1)) + " channels, shapes " + shape_str(weight.shape()) +
                              " and " + shape_str(input.shape()));
-  return window_geometry(input.dim(0), input.dim(1), input.dim(2), input.dim(3), weight.dim(2), weight.dim(4),
-                         weight.dim(5), hp, input_name);
+  return checked_geometry(input.dim(0), input.dim(1), input.dim(2), input.dim(3), weight.dim(2), weight.dim(4),
+                          weight.dim(5), sp, input_name);
 }
 
 // Every tensor under 2^31 elements, and the input's rows and columns plus the kernel too.
@@ -128,7 +131,7 @@ constexpr const char* kOutputDims = "N,K,OH,OW";
 
 // The tensors of one pass, and which of them plays which part in the geometry.
 struct PassLayout {
-  size_t arguments, hyper_first;
+  size_t arguments, geometry_first;  // the argument count, and the index of strideH
   const char *input, *weight, *bias, *output;  // bias: nullptr when the pass has none
 };
 
@@ -175,8 +178,8 @@ WindowArgs window_args(const Napi::CallbackInfo& info, const WindowFamily& famil
   const PassLayout part = layout_of(pass);
   expect_arg_count(info, part.arguments);
   Operands tensors = take_tensors(info, family, pass);
-  const WindowHyper hp = window_hyper_args(info, part.hyper_first);
-  const WindowGeometry g = family.geometry(tensors[part.input], part.input, tensors[part.weight], part.weight, hp);
+  const StridePadding sp = stride_padding_args(info, part.geometry_first);
+  const WindowGeometry g = family.geometry(tensors[part.input], part.input, tensors[part.weight], part.weight, sp);
   expect_shape(tensors[part.weight], family.weight_shape(g), part.weight);
   if (part.bias && tensors.get(part.bias)) expect_shape(tensors[part.bias], family.bias_shape(g), part.bias);
   expect_shape(tensors[part.output], {g.n, g.k, g.oh, g.ow}, part.output);

@@ -21,7 +21,7 @@ import {
   translationShift,
   uniformBelow,
 } from '../src/ops/augment';
-import { nativeAddon } from '../src/native';
+import { untypedAddon } from './helpers/untypedAddon';
 import { expectClose } from './helpers/compare';
 import { describeCuda, testDevices } from './helpers/devices';
 import { Random, random } from './helpers/random';
@@ -474,7 +474,7 @@ describe.each(testDevices)('augmentation ops on %s', (device) => {
     expect(() => quadrantSwap(x, view)).toThrow(/^quadrantSwap: y must not share memory with x/);
     // The pointwise ones can; a different buffer is fine too.
     expect(() => gaussianNoise(x, 0.1, 0, 0, view)).not.toThrow();
-    const addon = nativeAddon<{ translate(...args: unknown[]): void; quadrantSwap(...args: unknown[]): void }>();
+    const addon = untypedAddon();
     expect(() => addon.translate(x.native, y.native, 0.25, 0)).toThrow(/^translate: expected 5 arguments, got 4/);
     expect(() => addon.quadrantSwap(x.native, {})).toThrow(/^quadrantSwap: y must be a tensor/);
     expect(() => applyAugmentation(x, { kind: 'blur' } as unknown as Augmentation, 0, 0)).toThrow(/unknown augmentation kind "blur"/);

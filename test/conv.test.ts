@@ -1,5 +1,5 @@
 import { Tensor, numThreads, setNumThreads } from '../src';
-import { nativeAddon } from '../src/native';
+import { untypedAddon } from './helpers/untypedAddon';
 import {
   Conv2dOptions,
   conv2d,
@@ -375,7 +375,7 @@ describe('conv2d rejects bad input', () => {
       db: Tensor.zeros([4], { device: 'cpu' }),
     };
   }
-  const addon = () => nativeAddon<Record<string, (...args: unknown[]) => unknown>>();
+  const addon = untypedAddon;
   const valid = [1, 1, 0, 0, 0, 0];
   let t: Args;
   beforeEach(() => (t = make()));
@@ -451,6 +451,17 @@ describe('conv2d rejects bad input', () => {
     expect(() => conv2d(x, t.w, null)).toThrow(/^conv2d: the padded input 2x6 is smaller than the kernel 3x3/);
     x.dispose();
     y.dispose();
+  });
+
+  test('a geometry that does not fit the tensors: the binding resolves nothing, it checks what it is given', () => {
+    // One row of padding at the top and at the bottom gives 7 output rows, not y's 5.
+    expect(() => addon().conv2dForward(t.x.native, t.w.native, null, t.y.native, 1, 1, 1, 1, 0, 0)).toThrow(
+      /^conv2dForward: y must have shape \[2,4,7,4\], got \[2,4,5,4\]/,
+    );
+    // Stride 2 fits 3 x 2 windows into x [2,3,7,6]: dy [2,4,5,4] would be read past them.
+    expect(() => addon().conv2dBackwardWeight(t.x.native, t.dy.native, t.dw.native, null, 2, 2, 0, 0, 0, 0)).toThrow(
+      /^conv2dBackwardWeight: dy must have shape \[2,4,3,2\], got \[2,4,5,4\]/,
+    );
   });
 
   test('stride 0, NaN or fractional', () => {

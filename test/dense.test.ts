@@ -1,5 +1,5 @@
 import { Tensor } from '../src/tensor';
-import { nativeAddon } from '../src/native';
+import { untypedAddon } from './helpers/untypedAddon';
 import { dense, denseBackward } from '../src/ops/dense';
 import { random } from './helpers/random';
 import { expectClose, finiteDifferences, sampleIndices, dot } from './helpers/compare';
@@ -134,7 +134,7 @@ describe('dense', () => {
     test('wrong types, dtypes and argument counts are named', () => {
       const bytes = Tensor.from(new Uint8Array(6), [2, 3], { device: 'cpu' });
       expect(() => dense(bytes, w, null, y)).toThrow(/^denseForward: x must be float32, got uint8/);
-      const addon = nativeAddon<Record<string, (...args: unknown[]) => unknown>>();
+      const addon = untypedAddon();
       expect(() => addon.denseForward(x.native, w.native, null)).toThrow(/^denseForward: expected 4 arguments, got 3/);
       expect(() => addon.denseForward(x.native, 'w', null, y.native)).toThrow(/^denseForward: w must be a tensor, got 'w'/);
       expect(() => addon.denseBackward(x.native, w.native, y.native, null, 42, null)).toThrow(/^denseBackward: dw must be a tensor, got 42/);

@@ -20,7 +20,7 @@ interface NativeHandle {
   copyFrom(t: unknown): NativeHandle;
   reshape(shape: unknown): NativeHandle;
 }
-const addon = () => nativeAddon<Addon>() as unknown as Addon;
+const addon = () => nativeAddon() as unknown as Addon;
 
 function caught(fn: () => unknown): unknown {
   try {

@@ -1,6 +1,6 @@
 import { Tensor } from '../src/tensor';
 import { numThreads, setNumThreads } from '../src/device';
-import { nativeAddon } from '../src/native';
+import { untypedAddon } from './helpers/untypedAddon';
 import { outputSize, resolvePadding, resolveStride } from '../src/ops/geometry';
 import {
   Local2dOptions,
@@ -451,14 +451,7 @@ describe.each(testDevices)('locally connected layer on %s', (device) => {
 describe('bad inputs', () => {
   const device = 'cpu';
   const geometryArgs = [1, 1, 0, 0, 0, 0] as const;
-  const addon = () =>
-    nativeAddon<{
-      local2dForward(...args: unknown[]): void;
-      local2dBackwardInput(...args: unknown[]): void;
-      local2dBackwardWeight(...args: unknown[]): void;
-      convToLocal(...args: unknown[]): void;
-      localToConv(...args: unknown[]): void;
-    }>();
+  const addon = untypedAddon;
   const t = (shape: number[]) => Tensor.zeros(shape, { device });
 
   test('a weight grid that does not match the output size', () => {
@@ -500,6 +493,10 @@ describe('bad inputs', () => {
     const [x8, w8, y8] = [t([1, 1, 8, 8]), t([8, 8, 1, 1, 3, 3]), t([1, 1, 8, 8])];
     expect(() => addon().local2dForward(x8.native, w8.native, null, y8.native, 1, 1, 3, 3, 3, 3)).toThrow(
       /^local2dForward: padTop must be less than the kernel height 3, got 3/,
+    );
+    // Leading padding of a whole kernel width would make the CPU kernel zero-fill past a patch row.
+    expect(() => addon().local2dForward(x8.native, w8.native, null, y8.native, 1, 1, 0, 0, 3, 0)).toThrow(
+      /^local2dForward: padLeft must be less than the kernel width 3, got 3/,
     );
     expect(() => addon().local2dBackwardInput(y8.native, w8.native, x8.native, 1, 1, 1, 1, 0, 3)).toThrow(
       /^local2dBackwardInput: padRight must be less than the kernel width 3, got 3/,

@@ -1,21 +1,7 @@
 // ReLU and the fused softmax + cross-entropy loss, whose statistics stay on the device.
-import { NativeTensor, nativeAddon } from '../native';
+import { nativeAddon } from '../native';
 import { Tensor } from '../tensor';
 import { checkOptions } from '../util/options';
-
-interface ActivationExports {
-  reluForward(x: NativeTensor, y: NativeTensor): void;
-  reluBackward(y: NativeTensor, dy: NativeTensor, dx: NativeTensor): void;
-  softmaxCrossEntropy(
-    logits: NativeTensor,
-    labels: NativeTensor,
-    dlogits: NativeTensor | null,
-    stats: NativeTensor,
-    accumulate: boolean,
-  ): void;
-}
-
-const native = (): ActivationExports => nativeAddon<ActivationExports>();
 
 /**
  * ReLU: `y = max(x, 0)` elementwise (NaN passes through).
@@ -24,7 +10,7 @@ const native = (): ActivationExports => nativeAddon<ActivationExports>();
  */
 export function relu(x: Tensor, out?: Tensor): Tensor<'float32'> {
   const y = out ?? Tensor.empty(x.shape, { device: x.device });
-  native().reluForward(x.native, y.native);
+  nativeAddon().reluForward(x.native, y.native);
   return y as Tensor<'float32'>;
 }
 
@@ -37,7 +23,7 @@ export function relu(x: Tensor, out?: Tensor): Tensor<'float32'> {
  */
 export function reluBackward(y: Tensor, dy: Tensor, out?: Tensor): Tensor<'float32'> {
   const dx = out ?? Tensor.empty(y.shape, { device: y.device });
-  native().reluBackward(y.native, dy.native, dx.native);
+  nativeAddon().reluBackward(y.native, dy.native, dx.native);
   return dx as Tensor<'float32'>;
 }
 
@@ -82,7 +68,7 @@ export function softmaxCrossEntropy(
   const stats = options.stats ?? Tensor.empty([2], { device });
   const wantGradient = options.dlogits !== undefined || (options.gradient ?? true);
   const dlogits = wantGradient ? (options.dlogits ?? Tensor.empty(logits.shape, { device })) : null;
-  native().softmaxCrossEntropy(
+  nativeAddon().softmaxCrossEntropy(
     logits.native,
     labels.native,
     dlogits ? dlogits.native : null,

@@ -7,7 +7,7 @@
 // and angles from (seed, stream, image index within the batch), so give each batch its own
 // stream (a training loop: its run seed and a running batch counter; a robustness set: a fixed
 // stream per batch so that every epoch sees the same perturbed images).
-import { NativeTensor, nativeAddon } from '../native';
+import { nativeAddon } from '../native';
 import { Tensor } from '../tensor';
 
 export {
@@ -25,16 +25,6 @@ export {
   translationShift,
   rotationDegrees,
 } from './augment_random';
-
-interface AugmentExports {
-  gaussianNoise(x: NativeTensor, y: NativeTensor, sigma: number, seed: number, stream: number): void;
-  edgeNoise(x: NativeTensor, y: NativeTensor, sigma: number, border: number, seed: number, stream: number): void;
-  translate(x: NativeTensor, y: NativeTensor, maxFraction: number, seed: number, stream: number): void;
-  rotate(x: NativeTensor, y: NativeTensor, maxDegrees: number, seed: number, stream: number): void;
-  quadrantSwap(x: NativeTensor, y: NativeTensor): void;
-}
-
-const native = (): AugmentExports => nativeAddon<AugmentExports>();
 
 // The caller's output, or a new one shaped like x on x's device (the native op checks both).
 function outputFor(op: string, x: Tensor, out: Tensor | undefined): Tensor {
@@ -54,7 +44,7 @@ function outputFor(op: string, x: Tensor, out: Tensor | undefined): Tensor {
  */
 export function gaussianNoise(x: Tensor, sigma: number, seed: number, stream: number, out?: Tensor): Tensor {
   const y = outputFor('gaussianNoise', x, out);
-  native().gaussianNoise(x.native, y.native, sigma, seed, stream);
+  nativeAddon().gaussianNoise(x.native, y.native, sigma, seed, stream);
   return y;
 }
 
@@ -78,7 +68,7 @@ export function edgeNoise(
   out?: Tensor,
 ): Tensor {
   const y = outputFor('edgeNoise', x, out);
-  native().edgeNoise(x.native, y.native, sigma, border, seed, stream);
+  nativeAddon().edgeNoise(x.native, y.native, sigma, border, seed, stream);
   return y;
 }
 
@@ -94,7 +84,7 @@ export function edgeNoise(
  */
 export function translate(x: Tensor, maxFraction: number, seed: number, stream: number, out?: Tensor): Tensor {
   const y = outputFor('translate', x, out);
-  native().translate(x.native, y.native, maxFraction, seed, stream);
+  nativeAddon().translate(x.native, y.native, maxFraction, seed, stream);
   return y;
 }
 
@@ -110,7 +100,7 @@ export function translate(x: Tensor, maxFraction: number, seed: number, stream: 
  */
 export function rotate(x: Tensor, maxDegrees: number, seed: number, stream: number, out?: Tensor): Tensor {
   const y = outputFor('rotate', x, out);
-  native().rotate(x.native, y.native, maxDegrees, seed, stream);
+  nativeAddon().rotate(x.native, y.native, maxDegrees, seed, stream);
   return y;
 }
 
@@ -123,7 +113,7 @@ export function rotate(x: Tensor, maxDegrees: number, seed: number, stream: numb
  */
 export function quadrantSwap(x: Tensor, out?: Tensor): Tensor {
   const y = outputFor('quadrantSwap', x, out);
-  native().quadrantSwap(x.native, y.native);
+  nativeAddon().quadrantSwap(x.native, y.native);
   return y;
 }
 

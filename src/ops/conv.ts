@@ -1,5 +1,6 @@
 // 2-D convolution (NCHW): the windowed op (./window.ts) with one filter bank shared by every output
 // position. Layouts: input x [N, C, H, W], weight w [K, C, KH, KW], bias b [K], output y [N, K, OH, OW].
+import { nativeAddon } from '../native';
 import { Tensor } from '../tensor';
 import { describeValue as describe } from '../util/describe';
 import { Padding, Stride, WindowGeometry, WindowOptions, resolveWindow } from './geometry';
@@ -64,6 +65,11 @@ export function conv2dOutputShape(
 /** The convolution as a windowed-op family. */
 export const CONV2D: WindowFamily = {
   op: 'conv2d',
+  exports: {
+    forward: (...args) => nativeAddon().conv2dForward(...args),
+    backwardInput: (...args) => nativeAddon().conv2dBackwardInput(...args),
+    backwardWeight: (...args) => nativeAddon().conv2dBackwardWeight(...args),
+  },
   geometry: (inputShape, weightShape, options, op) => conv2dGeometry(inputShape, weightShape, options, op),
   filters: (weightShape) => weightShape[0],
   biasShape: (weightShape) => [weightShape[0]],

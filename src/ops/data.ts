@@ -1,22 +1,7 @@
 // Gathering training batches from a uint8 dataset on the device, by an int32 index list.
-import { NativeTensor, nativeAddon } from '../native';
+import { nativeAddon } from '../native';
 import { Tensor } from '../tensor';
 import { checkOptions } from '../util/options';
-
-interface DataExports {
-  gatherBatch(
-    images: NativeTensor,
-    labels: NativeTensor,
-    order: NativeTensor,
-    offset: number,
-    count: number,
-    scale: number,
-    x: NativeTensor,
-    y: NativeTensor,
-  ): void;
-}
-
-const native = (): DataExports => nativeAddon<DataExports>();
 
 /** Options of {@link gatherBatch}. */
 export interface GatherBatchOptions {
@@ -61,6 +46,6 @@ export function gatherBatch(
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`gatherBatch: count must be a non-negative integer, got ${count}`);
   const x = options.x ?? Tensor.empty([count, ...images.shape.slice(1)], { device });
   const y = options.y ?? Tensor.empty([count], { device, dtype: 'uint8' });
-  native().gatherBatch(images.native, labels.native, order.native, offset, count, options.scale ?? 1 / 255, x.native, y.native);
+  nativeAddon().gatherBatch(images.native, labels.native, order.native, offset, count, options.scale ?? 1 / 255, x.native, y.native);
   return { x: x as Tensor<'float32'>, y: y as Tensor<'uint8'> };
 }

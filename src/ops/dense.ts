@@ -1,22 +1,8 @@
 // Dense (fully connected) layer: y = x·wᵀ + b with x [N,I], w [O,I], b [O], y [N,O].
-import { NativeTensor, nativeAddon } from '../native';
+import { nativeAddon } from '../native';
 import { Tensor } from '../tensor';
 import { checkOptions } from '../util/options';
 import { F32, checkTensors, withOutputs } from './layer_op';
-
-interface DenseExports {
-  denseForward(x: NativeTensor, w: NativeTensor, b: NativeTensor | null, y: NativeTensor): void;
-  denseBackward(
-    x: NativeTensor,
-    w: NativeTensor,
-    dy: NativeTensor,
-    dx: NativeTensor | null,
-    dw: NativeTensor,
-    db: NativeTensor | null,
-  ): void;
-}
-
-const native = (): DenseExports => nativeAddon<DenseExports>();
 
 /**
  * Dense layer forward: `y = x·wᵀ + b`.
@@ -30,7 +16,7 @@ export function dense(x: Tensor, w: Tensor, b: Tensor | null, out?: Tensor): F32
   checkTensors('dense', { x, w }, { b, y: out });
   return withOutputs(x, (take) => {
     const y = (out as F32 | undefined) ?? take([x.shape[0] ?? 0, w.shape[0] ?? 0]);
-    native().denseForward(x.native, w.native, b ? b.native : null, y.native);
+    nativeAddon().denseForward(x.native, w.native, b ? b.native : null, y.native);
     return y;
   });
 }
@@ -79,7 +65,7 @@ export function denseBackward(x: Tensor, w: Tensor, dy: Tensor, options: DenseBa
     const dx = wantDx ? (given.dx ?? take([x.shape[0] ?? 0, inputs()])) : null;
     const dw = given.dw ?? take([outputs(), inputs()]);
     const db = wantDb ? (given.db ?? take([outputs()])) : null;
-    native().denseBackward(x.native, w.native, dy.native, dx ? dx.native : null, dw.native, db ? db.native : null);
+    nativeAddon().denseBackward(x.native, w.native, dy.native, dx ? dx.native : null, dw.native, db ? db.native : null);
     return { dx, dw, db };
   });
 }

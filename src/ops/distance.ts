@@ -1,14 +1,7 @@
 // Filter divergence of a locally connected weight (PROTOCOL.md, "Divergence metric"): distances
 // between neighbouring per-position filter banks, and from the tied filter they started as.
-import { NativeTensor, nativeAddon } from '../native';
+import { nativeAddon } from '../native';
 import { Tensor } from '../tensor';
-
-interface DistanceExports {
-  localDistances(w: NativeTensor, radii: number[], out: NativeTensor): void;
-  referenceDistances(w: NativeTensor, ref: NativeTensor, out: NativeTensor): void;
-}
-
-const addon = (): DistanceExports => nativeAddon<DistanceExports>();
 
 /** The papers' two windows. */
 export const PAPER_RADII: readonly number[] = [1, 4];
@@ -63,7 +56,7 @@ export function localDistancesTensor(w: Tensor, radii: readonly number[] = PAPER
   return into(
     out,
     () => Tensor.empty([radii.length, 2], { device: w.device }),
-    (t) => addon().localDistances(w.native, [...radii], t.native),
+    (t) => nativeAddon().localDistances(w.native, [...radii], t.native),
   );
 }
 
@@ -96,7 +89,7 @@ export function referenceDistances(w: Tensor, ref: Tensor, out?: Tensor): Tensor
   return into(
     out,
     () => Tensor.empty([2, oh, ow], { device: w.device }),
-    (t) => addon().referenceDistances(w.native, ref.native, t.native),
+    (t) => nativeAddon().referenceDistances(w.native, ref.native, t.native),
   );
 }
 

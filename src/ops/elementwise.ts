@@ -1,32 +1,22 @@
 // Elementwise helpers over float32 tensors: fill, scale, axpy and reductions.
-import { NativeTensor, nativeAddon } from '../native';
+import { nativeAddon } from '../native';
 import { Tensor } from '../tensor';
-
-interface ElementwiseExports {
-  fill(t: NativeTensor, value: number): void;
-  scale(t: NativeTensor, alpha: number): void;
-  axpy(y: NativeTensor, alpha: number, x: NativeTensor): void;
-  sum(x: NativeTensor, out: NativeTensor): void;
-  sumSquares(x: NativeTensor, out: NativeTensor): void;
-}
-
-const native = (): ElementwiseExports => nativeAddon<ElementwiseExports>();
 
 /** Sets every element of `t` to `value` (finite) in place; returns `t`. */
 export function fill<T extends Tensor>(t: T, value: number): T {
-  native().fill(t.native, value);
+  nativeAddon().fill(t.native, value);
   return t;
 }
 
 /** Multiplies `t` by `alpha` in place; returns `t`. */
 export function scale<T extends Tensor>(t: T, alpha: number): T {
-  native().scale(t.native, alpha);
+  nativeAddon().scale(t.native, alpha);
   return t;
 }
 
 /** `y += alpha·x` in place (x of y's shape, not sharing its memory); returns `y`. */
 export function axpy<T extends Tensor>(y: T, alpha: number, x: Tensor): T {
-  native().axpy(y.native, alpha, x.native);
+  nativeAddon().axpy(y.native, alpha, x.native);
   return y;
 }
 
@@ -37,14 +27,14 @@ export function axpy<T extends Tensor>(y: T, alpha: number, x: Tensor): T {
  */
 export function sumInto(x: Tensor, out?: Tensor): Tensor<'float32'> {
   const result = out ?? Tensor.empty([1], { device: x.device });
-  native().sum(x.native, result.native);
+  nativeAddon().sum(x.native, result.native);
   return result as Tensor<'float32'>;
 }
 
 /** Σ x² into a float32 [1] tensor on x's device, as {@link sumInto} (for norms). */
 export function sumSquaresInto(x: Tensor, out?: Tensor): Tensor<'float32'> {
   const result = out ?? Tensor.empty([1], { device: x.device });
-  native().sumSquares(x.native, result.native);
+  nativeAddon().sumSquares(x.native, result.native);
   return result as Tensor<'float32'>;
 }
 

@@ -1,6 +1,8 @@
 // Geometry of 2-D windowed layers (convolution, locally connected): strides, zero padding and
 // output sizes, with TensorFlow's 'valid' / 'same' conventions. The one resolver of the conv and LC
-// ops and of the network plan; the native binding checks what it gives against the tensors.
+// ops and of the network plan, and the one that explains options that do not fit. The native exports
+// take what it resolves as plain integers and only check that it fits their tensors
+// (binding/window_args.h), so that no call, from here or not, reaches memory outside them.
 import { describeValue as describe } from '../util/describe';
 import { checkOptions } from '../util/options';
 
@@ -174,12 +176,4 @@ export function resolveWindow(
   const padding = resolvePadding(options.padding ?? 'valid', input, kernel, stride, op);
   const [outputHeight, outputWidth] = outputSize(input, kernel, stride, padding, op);
   return { kernel: [kernel[0], kernel[1]], stride, padding, outputHeight, outputWidth };
-}
-
-/** The trailing geometry arguments of the native windowed exports. */
-export type NativeWindowArgs = [strideH: number, strideW: number, padTop: number, padBottom: number, padLeft: number, padRight: number];
-
-/** `g` as the native windowed exports take it. */
-export function nativeWindowArgs(g: WindowGeometry): NativeWindowArgs {
-  return [g.stride[0], g.stride[1], g.padding.top, g.padding.bottom, g.padding.left, g.padding.right];
 }

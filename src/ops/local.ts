@@ -4,19 +4,12 @@
 // Layouts: input x [N, C, H, W]; weight w [OH, OW, K, C, KH, KW], one contiguous conv-shaped
 // filter bank per output position; bias b [OH, OW, K]; output y [N, K, OH, OW]. Strides and zero
 // padding work as in a convolution. The arithmetic runs natively, on the tensors' device.
-import { NativeTensor, nativeAddon } from '../native';
+import { nativeAddon } from '../native';
 import { Tensor } from '../tensor';
 import { WindowGeometry, WindowOptions, resolveWindow } from './geometry';
 import { F32, checkTensor, withOutputs } from './layer_op';
 import * as window from './window';
 import type { WindowBackwardOptions, WindowFamily, WindowGradients } from './window';
-
-interface ConversionExports {
-  convToLocal(convW: NativeTensor, convB: NativeTensor | null, localW: NativeTensor, localB: NativeTensor | null): void;
-  localToConv(localW: NativeTensor, localB: NativeTensor | null, convW: NativeTensor, convB: NativeTensor | null): void;
-}
-
-const addon = (): ConversionExports => nativeAddon<ConversionExports>();
 
 /** Stride (default 1) and padding (default `'valid'`): the {@link WindowOptions} of every windowed op. */
 export type Local2dOptions = WindowOptions;
@@ -47,6 +40,11 @@ export function local2dGeometry(
 /** The locally connected layer as a windowed-op family. */
 export const LOCAL2D: WindowFamily = {
   op: 'local2d',
+  exports: {
+    forward: (...args) => nativeAddon().local2dForward(...args),
+    backwardInput: (...args) => nativeAddon().local2dBackwardInput(...args),
+    backwardWeight: (...args) => nativeAddon().local2dBackwardWeight(...args),
+  },
   geometry: (inputShape, weightShape, options, op, names) => {
     expectRank(inputShape, 4, names.input, 'N,C,H,W', op);
     expectRank(weightShape, 6, names.weight, 'OH,OW,K,C,KH,KW', op);
@@ -139,7 +137,7 @@ export function convToLocal(
   return withOutputs(convW, (take) => {
     const weight = take([outputHeight, outputWidth, ...cs]);
     const bias = convB ? take([outputHeight, outputWidth, cs[0]]) : null;
-    addon().convToLocal(convW.native, convB ? convB.native : null, weight.native, bias ? bias.native : null);
+    nativeAddon().convToLocal(convW.native, convB ? convB.native : null, weight.native, bias ? bias.native : null);
     return { weight, bias };
   });
 }
@@ -159,7 +157,7 @@ export function localToConv(localW: Tensor, localB: Tensor | null): { weight: F3
   return withOutputs(localW, (take) => {
     const weight = take(ls.slice(2));
     const bias = localB ? take([ls[2]]) : null;
-    addon().localToConv(localW.native, localB ? localB.native : null, weight.native, bias ? bias.native : null);
+    nativeAddon().localToConv(localW.native, localB ? localB.native : null, weight.native, bias ? bias.native : null);
     return { weight, bias };
   });
 }

@@ -1,34 +1,8 @@
 // Fused optimizer updates (SGD with momentum, Adam): one native pass per parameter tensor, in
 // place, on the parameter's device. The classes own their state tensors.
-import { NativeTensor, nativeAddon } from '../native';
+import { nativeAddon } from '../native';
 import { Tensor } from '../tensor';
 import { checkOptions } from '../util/options';
-
-interface OptimExports {
-  sgdUpdate(
-    param: NativeTensor,
-    grad: NativeTensor,
-    velocity: NativeTensor,
-    lr: number,
-    momentum: number,
-    nesterov: boolean,
-    weightDecay: number,
-  ): void;
-  adamUpdate(
-    param: NativeTensor,
-    grad: NativeTensor,
-    m: NativeTensor,
-    v: NativeTensor,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    epsilon: number,
-    step: number,
-    weightDecay: number,
-  ): void;
-}
-
-const addon = (): OptimExports => nativeAddon<OptimExports>();
 
 /** Hyperparameters of one SGD update. */
 export interface SGDHyperparameters {
@@ -63,7 +37,7 @@ export interface AdamHyperparameters {
  * still be passed). All tensors float32, same shape, same device; velocity distinct from the others.
  */
 export function sgdUpdate(param: Tensor, grad: Tensor, velocity: Tensor, h: SGDHyperparameters): void {
-  addon().sgdUpdate(param.native, grad.native, velocity.native, h.lr, h.momentum, h.nesterov, h.weightDecay);
+  nativeAddon().sgdUpdate(param.native, grad.native, velocity.native, h.lr, h.momentum, h.nesterov, h.weightDecay);
 }
 
 /**
@@ -81,7 +55,7 @@ export function adamUpdate(
   h: AdamHyperparameters,
 ): void {
   const { lr, beta1, beta2, epsilon, weightDecay } = h;
-  addon().adamUpdate(param.native, grad.native, m.native, v.native, lr, beta1, beta2, epsilon, step, weightDecay);
+  nativeAddon().adamUpdate(param.native, grad.native, m.native, v.native, lr, beta1, beta2, epsilon, step, weightDecay);
 }
 
 function checkNumber(what: string, name: string, x: number, ok: (x: number) => boolean, range: string): void {

@@ -4,19 +4,28 @@
 // checks, the geometry, output allocation, the native calls and cleanup on error — is written here.
 //
 // Layouts: input x [N, C, H, W], output y [N, K, OH, OW]; the family gives the weight and bias.
-import { NativeTensor, nativeAddon } from '../native';
+import type { NativeModule, NativeTensor, NativeWindowArgs } from '../native';
 import { Tensor } from '../tensor';
 import { checkOptions } from '../util/options';
-import { NativeWindowArgs, WindowGeometry, WindowOptions, nativeWindowArgs } from './geometry';
+import { WindowGeometry, WindowOptions } from './geometry';
 import { F32, checkTensors, withOutputs } from './layer_op';
+
+/**
+ * A family's three native exports, which its module binds by their real names (conv2dForward, ...).
+ * Every family's passes take the arguments of conv2d's.
+ */
+export interface WindowExports {
+  forward: NativeModule['conv2dForward'];
+  backwardInput: NativeModule['conv2dBackwardInput'];
+  backwardWeight: NativeModule['conv2dBackwardWeight'];
+}
 
 /** What tells one windowed layer family from another. */
 export interface WindowFamily {
-  /**
-   * Its forward op, as errors name it ('conv2d'); the gradients are `${op}Backward`, the native
-   * exports `${op}Forward`, `${op}BackwardInput` and `${op}BackwardWeight`.
-   */
+  /** Its forward op, as errors name it ('conv2d'); its gradients are `${op}Backward`. */
   readonly op: string;
+  /** Its native exports; they check the resolved geometry against the tensors before any kernel runs. */
+  readonly exports: WindowExports;
   /**
    * The geometry of the layer over an input of `inputShape` with a weight of `weightShape`, with
    * errors naming `op` and the tensors as `names` does, when the shapes or options do not fit.
@@ -49,10 +58,9 @@ export interface WindowGradients {
   db: F32;
 }
 
-type NativePass = (...args: [...tensors: (NativeTensor | null)[], ...geometry: NativeWindowArgs]) => void;
-
-function native(family: WindowFamily, pass: 'Forward' | 'BackwardInput' | 'BackwardWeight'): NativePass {
-  return nativeAddon<Record<string, NativePass>>()[`${family.op}${pass}`];
+/** `g` as the native exports take it: the explicit geometry, nothing left to resolve. */
+function nativeWindowArgs(g: WindowGeometry): NativeWindowArgs {
+  return [g.stride[0], g.stride[1], g.padding.top, g.padding.bottom, g.padding.left, g.padding.right];
 }
 
 const nativeOf = (t: Tensor | null | undefined): NativeTensor | null => (t ? t.native : null);
@@ -61,13 +69,13 @@ const nativeOf = (t: Tensor | null | undefined): NativeTensor | null => (t ? t.n
 
 /** Writes the layer's output for x into y (overwritten); b may be null. */
 export function forwardInto(f: WindowFamily, x: Tensor, w: Tensor, b: Tensor | null, y: F32, g: WindowGeometry): F32 {
-  native(f, 'Forward')(x.native, w.native, nativeOf(b), y.native, ...nativeWindowArgs(g));
+  f.exports.forward(x.native, w.native, nativeOf(b), y.native, ...nativeWindowArgs(g));
   return y;
 }
 
 /** Writes dL/dx into dx (the input's shape, overwritten) given dL/dy. */
 export function backwardInputInto(f: WindowFamily, dy: Tensor, w: Tensor, dx: F32, g: WindowGeometry): F32 {
-  native(f, 'BackwardInput')(dy.native, w.native, dx.native, ...nativeWindowArgs(g));
+  f.exports.backwardInput(dy.native, w.native, dx.native, ...nativeWindowArgs(g));
   return dx;
 }
 
@@ -80,7 +88,7 @@ export function backwardWeightInto(
   db: F32 | null,
   g: WindowGeometry,
 ): { dw: F32; db: F32 | null } {
-  native(f, 'BackwardWeight')(x.native, dy.native, dw.native, nativeOf(db), ...nativeWindowArgs(g));
+  f.exports.backwardWeight(x.native, dy.native, dw.native, nativeOf(db), ...nativeWindowArgs(g));
   return { dw, db };
 }
 
