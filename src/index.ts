@@ -77,6 +77,10 @@ export type {
 export { localDistances, localDistancesTensor, referenceDistances, referenceDistanceArrays, PAPER_RADII } from './ops/distance';
 export type { LocalDistance } from './ops/distance';
 
+// Degrees of weight sharing in a locally connected layer: re-tying toward the mean bank, the
+// soft-tying penalty, and fixed random input masks (variable connection probability).
+export { tieLocal, tiePenaltyBackward, maskInputs, vcpMask } from './ops/sharing';
+
 // Models: the paper's networks, layers, Glorot initialisation, the Sequential model and its
 // conversion to the locally connected twin (Sequential.toLocal).
 export { CIFAR10_CNN, MNIST_CNN, copySpec, networkByName, toLocalSpec } from './nn/spec';

@@ -86,6 +86,11 @@ export interface NativeModule {
   localDistances(w: T, radii: number[], out: T): void;
   referenceDistances(w: T, ref: T, out: T): void;
 
+  // ---- degrees of weight sharing (binding/sharing_exports.cc) ----
+  tieLocal(weight: T, bias: T | null, strength: number): void;
+  tiePenaltyBackward(weight: T, bias: T | null, dweight: T, dbias: T | null, lambda: number, stats: T): void;
+  maskInputs(x: T, mask: T, out: T): void;
+
   // ---- optimizers (binding/optim_exports.cc) ----
   sgdUpdate(param: T, grad: T, velocity: T, lr: number, momentum: number, nesterov: boolean, weightDecay: number): void;
   adamUpdate(

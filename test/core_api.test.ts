@@ -57,6 +57,9 @@ const RUNTIME_NAMES = [
   'localDistances',
   'localDistancesTensor',
   'localToConv',
+  // Added on purpose (degrees of weight sharing, src/ops/sharing.ts): maskInputs, tieLocal,
+  // tiePenaltyBackward, vcpMask.
+  'maskInputs',
   'memoryStats',
   'networkByName',
   'numThreads',
@@ -84,8 +87,11 @@ const RUNTIME_NAMES = [
   'sumSquares',
   'sumSquaresInto',
   'synchronize',
+  'tieLocal',
+  'tiePenaltyBackward',
   'toLocalSpec',
   'uniformArray',
+  'vcpMask',
   'writeSafetensors',
 ];
 

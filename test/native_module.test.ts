@@ -40,6 +40,9 @@ const DECLARED: Record<keyof NativeModule, true> = {
   localToConv: true,
   localDistances: true,
   referenceDistances: true,
+  tieLocal: true,
+  tiePenaltyBackward: true,
+  maskInputs: true,
   sgdUpdate: true,
   adamUpdate: true,
 };

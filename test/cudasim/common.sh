@@ -8,7 +8,7 @@ JOBS=${CUDASIM_JOBS:-${WSR_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}}
 CXX=${CUDASIM_CXX:-g++}
 # Each family: checks/check_<family>.cc against cuda/<family>.cu (and the engine files it uses, see
 # kernel_files). Listed longest run first, so parallel runs finish together.
-ALL_FAMILIES="conv local distance elementwise dense activation_loss data optim augment"
+ALL_FAMILIES="conv local distance elementwise dense activation_loss data sharing optim augment"
 # Leak checking is off: not what this tests (the fiber pool lives as long as the process), and
 # LeakSanitizer does not run under the ptrace restrictions of some containers.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}

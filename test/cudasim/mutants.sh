@@ -4,7 +4,7 @@
 # and expects the checker to fail (mismatch, simulator abort, or sanitizer). The edits are regexes
 # on today's sources: one that no longer applies is reported, and counts as not detected.
 # Usage: test/cudasim/mutants.sh [ID...]   (all, or only the mutants named; builds the full and small
-# checkers first if needed. All 48, one at a time: about 13 minutes of CPU)
+# checkers first if needed. All 54, one at a time: about 13 minutes of CPU)
 # Exit status non-zero when a mutant is not detected. Work files: build/cudasim/mutants/.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -115,5 +115,11 @@ mutant LO2 local full 's/for \(int img = 0; img < s.n; \+\+img\) sum/for (int im
 mutant WL1 local@window_layout.cu small 's/(dst\[c \* rows \+ r\] = tile\[threadIdx.x\]\[i\];\n      \}\n)      __syncthreads\(\);/$1/' "transpose: no barrier before the tile is refilled"
 mutant WL2 conv@window_layout.cu full 's/\(py - s.kh\) \/ s.stride_h \+ 1, oy_hi/(py - s.kh) \/ s.stride_h, oy_hi/' "sum_patch_gradients: one position too many above the pixel (bound)"
 mutant WL3 local@window_layout.cu full 's/if \(r < rows && c < cols\) dst/if (r < rows \&\& c <= cols) dst/' "transpose: writes one column past the matrix (bound)"
+mutant SH1 sharing full 's/(    squares\[threadIdx.x\] = s;\n)    __syncthreads\(\);\n/$1/' "penalty_tiles: no barrier before thread 0 sums the tile"
+mutant SH2 sharing small 's/    __syncthreads\(\);  \/\/ squares is rewritten by the next tile\n//' "penalty_tiles: no barrier before the next tile reuses the shared sums"
+mutant SH3 sharing small 's/t < count; t \+= gridDim.x\)/t < count; t += gridDim.x + 1)/' "penalty_tiles: tile loop skips tiles past the grid"
+mutant SH4 sharing full 's/for \(int64_t c = grid_start\(\); c < columns;/for (int64_t c = grid_start(); c <= columns;/' "tie_columns: one column past the matrix (bound)"
+mutant SH5 sharing full 's/for \(int64_t j = 0; j < n; \+\+j\) tile/for (int64_t j = 1; j < n; ++j) tile/' "penalty_tiles: tile sum drops its first column"
+mutant SH6 sharing full 's/return c < bank \? Column\{w, w_out, bank, c\}/return c <= bank ? Column{w, w_out, bank, c}/' "column_at: the bias's first column read from the weight (bound)"
 echo "mutants: $caught detected, $missed not detected"
 ((missed == 0))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The CUDA kernels of cuda/{activation_loss,distance,elementwise,optim,augment,data,dense,gemm}.cu,
+# The CUDA kernels of cuda/{activation_loss,distance,elementwise,optim,augment,data,sharing,dense,gemm}.cu,
 # unmodified, under a CPU simulation of the CUDA execution model, against their CPU twins in cpu/
 # (test/cudasim/README.md). Builds the checkers (variants full and small), runs the simulator's
 # selftest and every checker once, prints one line per family and exits non-zero on any failure,

@@ -450,6 +450,22 @@ const plausible = {
     return [f32([oh, ow, ...bank]), f32(bank), f32([2, oh, ow])];
   },
 
+  tieLocal: () => {
+    const oh = dim(), ow = dim(), k = dim();
+    return [f32([oh, ow, k, dim(), dim(), dim()]), orNull(() => f32([oh, ow, k])), pick([0, 1, rnd(), rnd()])];
+  },
+  tiePenaltyBackward: () => {
+    const oh = dim(), ow = dim(), k = dim(), bank = [k, dim(), dim(), dim()];
+    const bias = !chance(0.3);
+    return [f32([oh, ow, ...bank]), bias ? f32([oh, ow, k]) : null, f32([oh, ow, ...bank]), bias ? f32([oh, ow, k]) : null,
+      pick([0, rnd(), rnd() * 10]), f32([1])];
+  },
+  maskInputs: () => {
+    const sample = randomShape(3, 4);
+    const x = f32([dim(0, 3), ...sample]);
+    return [x, f32(sample), chance(0.3) ? x : f32(x.shape)];
+  },
+
   sgdUpdate: () => {
     const shape = randomShape(3, 4);
     return [f32(shape), f32(shape), f32(shape), rnd(), pick([0, 0.9, rnd()]), chance(0.5), pick([0, 1e-4])];
