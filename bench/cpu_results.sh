@@ -7,8 +7,11 @@
 #   bash bench/cpu_results.sh --no-epoch         # without the real training epochs
 #   bash bench/cpu_results.sh --only layers,steps_vs_wasm   # redo these runs, keep the others
 #   bash bench/cpu_results.sh --render           # rewrite the page from the kept rows
-# Needs the addon built (npm run build:native), dist/ compiled (npm run build:ts) and the tfjs
-# devDependencies; the epochs need CIFAR-10 (WSR_DATA_DIR, else ../shared/data).
+#   bash bench/cpu_results.sh --only torch_round1,torch_round2   # redo the comparison with PyTorch
+# Needs the addon built (npm run build:native), dist/ compiled (npm run build:ts; WSR_BENCH_TS=1 runs
+# the TypeScript sources instead) and the tfjs devDependencies; the epochs need CIFAR-10
+# (WSR_DATA_DIR, else ../shared/data); the PyTorch rounds a Python with torch (docs/benchmarks.md), else
+# they are skipped.
 # WSR_QUICK=1 checks the script itself in a minute (tiny batches, 2 repeats, into /tmp).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -34,6 +37,7 @@ while (($#)); do
 done
 DATA=${WSR_DATA_DIR:-../shared/data}
 BENCH=(node dist/bench/main.js)
+[[ -n ${WSR_BENCH_TS:-} ]] && BENCH=(node -r ./bench/tsRequire.js src/bench/main.ts)
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
@@ -76,6 +80,27 @@ measure steps_vs_wasm --op train_step,eval_step --shape cifar --batch $B --tfjs 
 # shellcheck disable=SC2086
 measure steps_vs_tfjs_cpu --op train_step --shape cifar.cnn --batch 32,$B --tfjs cpu $SLOW --repeats 5
 measure small_batches --op conv,lc,dense,train_step --shape cifar --batch $SMALL --tfjs wasm --repeats $R
+# Against PyTorch (--torch): every case at batch $B on 2 threads, in two rounds (the spread between
+# them is the machine's); the rows in NAME.json, the report (torch, BLAS, oneDNN, sgemm ceiling, load)
+# and the progress in NAME.log.
+measure_torch() {
+  local name=$1
+  shift
+  wanted "$name" || return 0
+  if ! TORCH_PY=$(node -r ./bench/tsRequire.js -e 'process.stdout.write(require("./src/bench/torch/python").findTorchPython())' 2>&1); then
+    echo "cpu_results: $name skipped: $TORCH_PY" >&2
+    return 0
+  fi
+  wait_quiet
+  local before
+  before=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo "cpu_results: $name: ${BENCH[*]} $* --json" >&2
+  "${BENCH[@]}" "$@" --json >"$RESULTS/$name.json" 2>"$RESULTS/$name.log"
+  record "$name" "wsr-native bench $*" "$before"
+}
+measure_torch torch_round1 --torch --no-baselines --batch $B --threads 2 --repeats $R
+measure_torch torch_round2 --torch --no-baselines --batch $B --threads 2 --repeats $R
+
 if ((EPOCH)) && wanted epoch_cpu; then
   wait_quiet
   before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -99,11 +124,22 @@ if [[ -s $RESULTS/epoch_cpu.json ]]; then
   ' "$PWD/$RESULTS/epoch_cpu.json")
 fi
 
-files=$(ls "$RESULTS"/*.json | grep -v epoch_cpu | tr '\n' ',' | sed 's/,$//')
+files=$(ls "$RESULTS"/*.json | grep -v -e epoch_cpu -e torch_ | tr '\n' ',' | sed 's/,$//')
 # Rows of the dedicated runs first: the targets take the first row they find for a case.
 files=$(tr ',' '\n' <<<"$files" | sort -t/ -k3 | awk '/small_batches/ { last = $0; next } { print } END { if (last) print last }' | paste -sd,)
 targets=$("${BENCH[@]}" --from "$files" --targets --batch "$B" | sed -n '/^### /,$p')
 small=$("${BENCH[@]}" --from "$RESULTS/small_batches.json")
+torch_text="Not measured (no Python with torch; docs/benchmarks.md says how to install it)."
+torch_rounds=$(ls "$RESULTS"/torch_round*.json 2>/dev/null | sed 's/\.json$//' | sort)
+if [[ -n $torch_rounds ]]; then
+  # shellcheck disable=SC2086
+  torch_text="\`wsr-native bench --torch --no-baselines --batch $B --threads 2 --repeats $R\`, run twice (the runs table above gives
+each round's load before and after). Both contenders at 2 threads, alternating round by round.
+
+$(node bench/torch_results.js $torch_rounds)"
+  # What the rounds show, written by hand: kept across runs like notes.md.
+  [[ -s $RESULTS/torch_notes.md ]] && torch_text+=$'\n\n'$(cat "$RESULTS/torch_notes.md")
+fi
 notes="(none: bench/results/notes.md is kept across runs for them)"
 [[ -s $RESULTS/notes.md ]] && notes=$(cat "$RESULTS/notes.md")
 period=$(cut -f5 "$RUNS" | sort | sed -n '1p;$p' | paste -sd' ' | sed 's/ / to /')
@@ -151,6 +187,10 @@ $epoch_text
 \`\`\`
 $small
 \`\`\`
+
+## Against PyTorch on the CPU
+
+$torch_text
 
 ## GPU
 

@@ -113,15 +113,26 @@ step_bench() {
   fi
 }
 
+# The interpreter that imports torch: WSR_PYTHON when set, else python3 on PATH, else /usr/bin/python3
+# (Debian's python3-torch belongs to the system interpreter, which need not be the first on PATH).
+torch_python() {
+  local p
+  for p in ${WSR_PYTHON:-python3 /usr/bin/python3}; do
+    "$p" -c 'import torch' 2>/dev/null && echo "$p" && return 0
+  done
+  return 1
+}
+
 step_torch() {
-  python3 -c 'import torch' 2>/dev/null || {
-    echo "PyTorch is not importable here: no PyTorch yardsticks"
+  local py
+  py=$(torch_python) || {
+    echo "PyTorch is not importable here (${WSR_PYTHON:-python3, /usr/bin/python3}): no PyTorch yardsticks"
     return "$SKIPPED"
   }
   if [[ $WSR_GPU == 1 ]]; then
-    PYTHONUNBUFFERED=1 python3 bench/gpu/torch_bench.py --out "$OUT/torch.json" --repeats 20
+    PYTHONUNBUFFERED=1 "$py" bench/gpu/torch_bench.py --out "$OUT/torch.json" --repeats 20
   else
-    PYTHONUNBUFFERED=1 python3 bench/gpu/torch_bench.py --out "$OUT/torch.json" --device cpu --quick
+    PYTHONUNBUFFERED=1 "$py" bench/gpu/torch_bench.py --out "$OUT/torch.json" --device cpu --quick
   fi
 }
 
@@ -173,7 +184,7 @@ main() {
     tar -xJf .device/node_modules.tar.xz || echo "unpacking node_modules failed"
   fi
   echo "set up in $(($(date +%s) - started)) s"
-  echo "node $(node --version 2>/dev/null || echo missing), $(python3 -c 'import torch; print("torch", torch.__version__)' 2>/dev/null || echo 'no torch'), $(nvcc --version 2>/dev/null | tail -1 || echo 'no nvcc')"
+  echo "node $(node --version 2>/dev/null || echo missing), $("$(torch_python || echo python3)" -c 'import torch; print("torch", torch.__version__)' 2>/dev/null || echo 'no torch'), $(nvcc --version 2>/dev/null | tail -1 || echo 'no nvcc')"
   node -e "const b=require('node-gyp-build')('.').buildInfo(); console.log('addon: CUDA compiled in:', b.cuda)" 2>&1 || true
 
   local -a status=()

@@ -1,5 +1,5 @@
 // Every case the bench can time, filtered by the options: op × shape × batch, each with its
-// contenders (ours and the tfjs baselines).
+// contenders (ours, the tfjs baselines, and PyTorch with --torch).
 import { oursContenders, tfjsContenders, OursFactory, TfjsFactory } from './contenders';
 import {
   adamFlops,
@@ -24,6 +24,8 @@ import { Tfjs } from './tfjs/load';
 import { tfjsStepWorkload } from './tfjs/network';
 import { tfjsOptimizerWorkload } from './tfjs/optim';
 import { tfjsWindowWorkload } from './tfjs/windows';
+import { TorchCaseSpec, torchContenders } from './torch/contenders';
+import { TorchHarness } from './torch/harness';
 import { BenchCase, OpName } from './types';
 
 /** The radii of the distance benchmark: the papers' two windows. */
@@ -57,11 +59,23 @@ function networkForms(): { name: string; net: NetworkShape; local: boolean }[] {
   ]);
 }
 
-export function buildCases(options: BenchOptions, t: Tfjs | null): BenchCase[] {
+export function buildCases(options: BenchOptions, t: Tfjs | null, torch: TorchHarness | null = null): BenchCase[] {
   const cases: BenchCase[] = [];
-  const add = (op: OpName, shape: string, batch: number | null, flops: number, ours: OursFactory, theirs: TfjsFactory) => {
+  const add = (
+    op: OpName,
+    shape: string,
+    batch: number | null,
+    flops: number,
+    ours: OursFactory,
+    theirs: TfjsFactory,
+    torchSpec: TorchCaseSpec,
+  ) => {
     if (!shapeMatches(shape, options.shapes)) return;
-    const contenders = [...oursContenders(options, ours), ...tfjsContenders(options, t, op, flops, theirs)];
+    const contenders = [
+      ...oursContenders(options, ours),
+      ...tfjsContenders(options, t, op, flops, theirs),
+      ...torchContenders(options, torch, torchSpec),
+    ];
     // Layout matters only where there are activations with channels.
     const spatial = WINDOW_OPS[op] !== undefined || op === 'train_step' || op === 'eval_step';
     if (!spatial) contenders.forEach((c) => (c.layout = null));
@@ -79,6 +93,7 @@ export function buildCases(options: BenchOptions, t: Tfjs | null): BenchCase[] {
             windowFlops(s, batch),
             (device) => windowWorkload(s, batch, win.local, win.pass, device),
             (tf, backend) => tfjsWindowWorkload(tf, backend, s, batch, win.local, win.pass),
+            { op, batch, shape: s },
           );
     } else if (op === 'dense_forward' || op === 'dense_backward') {
       const backward = op === 'dense_backward';
@@ -91,6 +106,7 @@ export function buildCases(options: BenchOptions, t: Tfjs | null): BenchCase[] {
             backward ? denseBackwardFlops(s, batch) : denseForwardFlops(s, batch),
             (device) => denseWorkload(s, batch, backward, device),
             (tf, backend) => tfjsDenseWorkload(tf, backend, s, batch, backward),
+            { op, batch, shape: s },
           );
     } else if (op === 'adam_update' || op === 'sgd_update') {
       const adam = op === 'adam_update';
@@ -104,6 +120,7 @@ export function buildCases(options: BenchOptions, t: Tfjs | null): BenchCase[] {
           adam ? adamFlops(elements) : sgdFlops(elements),
           (device) => optimizerWorkload(sizes, adam, device),
           (tf) => tfjsOptimizerWorkload(tf, sizes, adam),
+          { op, sizes },
         );
       }
     } else if (op === 'distances') {
@@ -116,6 +133,7 @@ export function buildCases(options: BenchOptions, t: Tfjs | null): BenchCase[] {
           distanceFlops(s, BENCH_RADII),
           (device) => distanceWorkload(s, BENCH_RADII, device),
           (tf) => tfjsDistanceWorkload(tf, s, BENCH_RADII),
+          { op, shape: s, radii: BENCH_RADII },
         );
       }
     } else {
@@ -129,6 +147,7 @@ export function buildCases(options: BenchOptions, t: Tfjs | null): BenchCase[] {
             train ? trainStepFlops(form.net, batch, form.local) : networkForwardFlops(form.net, batch),
             (device) => stepWorkload(form.net, batch, form.local, train, device),
             (tf, backend) => tfjsStepWorkload(tf, backend, form.net, batch, form.local, train),
+            { op, batch, net: form.net, local: form.local },
           );
     }
   }

@@ -17,6 +17,8 @@ export interface BenchOptions {
   baselines: TfBackend[];
   /** Run tfjs-cpu cases that would take longer than the per-run budget. */
   slowBaselines: boolean;
+  /** Also time PyTorch on the CPU, at the same thread counts (src/bench/torch/). */
+  torch: boolean;
   json: boolean;
 }
 
@@ -32,6 +34,7 @@ export interface RawBenchOptions {
   baselines?: boolean;
   tfjs?: string;
   slowBaselines?: boolean;
+  torch?: boolean;
   json?: boolean;
 }
 
@@ -85,6 +88,9 @@ export function parseBenchOptions(raw: RawBenchOptions, defaultThreads: number):
   for (const b of backends) {
     if (b !== 'cpu' && b !== 'wasm') throw new RangeError(`bench: --tfjs backends are cpu and wasm, got '${b}'`);
   }
+  if (raw.torch && device !== 'cpu') {
+    throw new RangeError(`bench: --torch times PyTorch on the CPU, not on ${device} (on a GPU, bench/gpu/run.sh runs bench/gpu/torch_bench.py)`);
+  }
   return {
     ops: selectOps(list(raw.op)),
     shapes: list(raw.shape),
@@ -95,6 +101,7 @@ export function parseBenchOptions(raw: RawBenchOptions, defaultThreads: number):
     threads: [...new Set(threads)],
     baselines: raw.baselines === false ? [] : ([...new Set(backends)] as TfBackend[]),
     slowBaselines: raw.slowBaselines ?? false,
+    torch: raw.torch ?? false,
     json: raw.json ?? false,
   };
 }

@@ -18,12 +18,19 @@ export const OPS = [
 
 export type OpName = (typeof OPS)[number];
 
-export type ImplName = 'wsr-native' | 'tfjs-cpu' | 'tfjs-wasm';
+/** Ours, the TensorFlow.js backends, and PyTorch on the CPU (`--torch`, src/bench/torch/). */
+export type ImplName = 'wsr-native' | 'tfjs-cpu' | 'tfjs-wasm' | 'torch';
 
-/** One piece of work set up and ready: `run()` does it once and has finished when it returns. */
+/**
+ * One piece of work set up and ready: `run()` does it once and has finished when it returns. A
+ * workload in another process (PyTorch) times its run there and resolves with the ms it took,
+ * which then stands for the run instead of the wall time around the call.
+ */
 export interface Workload {
-  run(): void;
+  run(): void | Promise<number>;
   dispose(): void;
+  /** A remark for the row (which library ran it, say). */
+  note?: string;
 }
 
 /** Thrown by a contender that cannot do a case (a kernel missing from a backend, say). */
@@ -32,7 +39,7 @@ export class Unsupported extends Error {}
 /** One implementation of a case. */
 export interface Contender {
   impl: ImplName;
-  /** Where it runs: 'cpu' or 'cuda:N' (the tfjs backends run on the CPU). */
+  /** Where it runs: 'cpu' or 'cuda:N' (the tfjs backends and PyTorch run on the CPU). */
   device: string;
   /** CPU threads it uses; null on a GPU. */
   threads: number | null;
@@ -41,7 +48,7 @@ export interface Contender {
   /** Makes this contender current (thread count, tfjs backend) before each timed run; not timed. */
   activate(): Promise<void>;
   /** Allocates inputs and outputs on the contender's side; throws {@link Unsupported} when it cannot. */
-  create(): Workload;
+  create(): Workload | Promise<Workload>;
   /** At most this many timed runs, and stop once this many ms have been spent (slow baselines). */
   maxRepeats?: number;
   maxTotalMs?: number;
