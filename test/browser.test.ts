@@ -15,7 +15,7 @@ import { EpochRecord, MAP_EPOCH_PARAM, readMetricsJsonl } from '../src/report';
 import { RunBrowserServer, startServer } from '../src/serve';
 import { CHROMIUM, CHROMIUM_LAUNCH } from './helpers/chromium';
 import { CHILD_BOOT, cli } from './helpers/cli';
-import { writeFixtureSweep } from './helpers/runFolders';
+import { writeFixtureSweep, writePartialSweep } from './helpers/runFolders';
 
 const haveChromium = fs.existsSync(CHROMIUM);
 const inCi = process.env.CI === 'true';
@@ -81,6 +81,7 @@ describeBrowser('the run browser in chromium', () => {
     const first = await train([...TINY, '--stop-after-epochs', '3', '--out', run]);
     if (first.code !== 0) throw new Error(`the training run failed:\n${first.stderr}`);
     writeFixtureSweep(path.join(runs, 'sweep'));
+    await writePartialSweep(path.join(runs, 'partial'));
     server = await startServer({ root: runs, port: 0, pollMs: 250 });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch(CHROMIUM_LAUNCH);
@@ -156,11 +157,50 @@ describeBrowser('the run browser in chromium', () => {
     expect(new Set(atFour).size).toBeGreaterThan(3);
   });
 
-  test('a sweep shows its aggregate table, its figure and links to its points', async () => {
+  test("a sweep's aggregate tables print what aggregate.md prints: percent for accuracies, a few digits for distances, mean ± interval in one cell", async () => {
+    await page.goto(`${server.url}#/sweep/partial`);
+    await page.waitForSelector('body[data-ready] [data-sweep="partial"] [data-figure="distances"][data-rendered] svg');
+    const table = (name: string) => page.$$eval(`table[data-table="${name}"] tbody tr`, (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    // Only noise=0.3 finished (both seeds); noise=0 has one point stopped in its branch and one never started.
+    expect(await table('test_accuracy')).toEqual([
+      ['noise=0', '0/2 (1 unfinished, 1 not started)', '–', '–', '–'],
+      ['noise=0.3', '2/2', '51.00 ± 12.71%', '53.00 ± 25.41%', '+2.00 ± 12.71 pp'],
+    ]);
+    expect(await table('robustness')).toEqual([
+      ['noise=0', 'no finished point', '–', '–', '–', '–', '–'],
+      ['noise=0.3', 'CNN', '31.00 ± 12.71%', '90.00 ± 0.00%', '90.00 ± 0.00%', '90.00 ± 0.00%', '90.00 ± 0.00%'],
+      ['noise=0.3', 'FCN', '33.00 ± 25.41%', '90.00 ± 0.00%', '90.00 ± 0.00%', '90.00 ± 0.00%', '90.00 ± 0.00%'],
+      ['noise=0.3', 'FCN − CNN', '+2.00 ± 12.71 pp', '0.00 ± 0.00 pp', '0.00 ± 0.00 pp', '0.00 ± 0.00 pp', '0.00 ± 0.00 pp'],
+    ]);
+    const distances = await table('distances');
+    expect(distances[0]).toEqual(['noise=0', 'no finished point', '–', '–', '–', '–']);
+    expect(distances.slice(1).map((r) => r.slice(0, 3))).toEqual([['noise=0.3', 'lc1', '0.011 ± 0.01271'], ['noise=0.3', 'lc2', '0.022 ± 0.02541']]);
+    // No raw fractions anywhere (they had 15 or more digits): four significant digits, or percent to two decimals.
+    const cells = await page.$$eval('table.aggregate td', (tds) => tds.map((td) => td.textContent ?? ''));
+    const digits = (n: string): number => n.replace('.', '').replace(/^0+/, '').length;
+    expect(cells.filter((c) => (c.match(/\d+(\.\d+)?/g) ?? []).some((n: string) => digits(n) > 4 && !/^\d+\.\d\d$/.test(n)))).toEqual([]);
+    // Each row is the row of aggregate.md.
+    const md = fs.readFileSync(path.join(runs, 'partial', 'aggregate', 'aggregate.md'), 'utf8');
+    for (const row of [...(await table('test_accuracy')), ...(await table('robustness')), ...distances]) expect(md).toContain(`| \`${row[0]}\` | ${row.slice(1).join(' | ')} |`);
+    // Numbers right-aligned; the setting without a finished point greyed.
+    const style = (selector: string, property: string): Promise<string[]> =>
+      page.evaluate(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => getComputedStyle(e).${property})`);
+    expect(await style('table[data-table="test_accuracy"] tbody tr:last-child td', 'textAlign')).toEqual(['left', 'right', 'right', 'right']);
+    expect(await style('table[data-table="test_accuracy"] tr[data-status="none"]', 'fontStyle')).toEqual(['italic']);
+    // The accuracy figure: the finished value's two means, the unfinished value marked.
+    const points = await page.$$eval('[data-figure="accuracy"] path[aria-roledescription="point"]', (ps) => ps.map((p) => p.getAttribute('aria-label') ?? ''));
+    expect(points.map((l) => /noise: ([\d.]+); .*series: (\w+)/.exec(l)!.slice(1))).toEqual([['0.3', 'CNN'], ['0.3', 'FCN']]);
+    expect(await page.$$eval('[data-figure="accuracy"] text[aria-roledescription="text mark"]', (t) => t.map((x) => x.textContent))).toEqual(['0/2 seeds']);
+  });
+
+  test('a sweep aggregated before the tables were carried: its columns formatted alike; its figure and links to its points', async () => {
     await page.goto(`${server.url}#/sweep/sweep`);
     await page.waitForSelector('body[data-ready] [data-sweep="sweep"] [data-figure="test_accuracy"][data-rendered] svg');
-    const cells = await page.$$eval('table.aggregate tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
-    expect(cells).toEqual([['lr=0.001_seed=1', '0.001', '0.4812', '0.4901'], ['lr=0.0001_seed=1', '0.0001', '–', '–']]);
+    const cells = await page.$$eval('table.aggregate tbody tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    expect(cells).toEqual([
+      ['lr=0.001', '0.001', '1', '0', '48.12% (n=1)', '+0.89 pp (n=1)', '0.01235 (n=1)'],
+      ['lr=0.0001', '0.0001', '0', '1', '–', '–', '–'],
+    ]);
     expect(await page.$$eval('[data-figure="test_accuracy"] path[aria-roledescription="bar"]', (b) => b.length)).toBe(2);
     await page.click('ul.points a');
     await page.waitForSelector('body[data-ready] [data-run="sweep/lr=0.001_seed=1"] [data-figure="loss"][data-rendered] svg');

@@ -15,7 +15,7 @@ import { packageDir } from '../src/serve/assets';
 import { LOCK_FILE, acquireRunLock, hostIdentity } from '../src/train/lock';
 import { CHILD_BOOT, cli } from './helpers/cli';
 import { syntheticRecords } from './helpers/records';
-import { writeFixtureRun, writeFixtureSweep } from './helpers/runFolders';
+import { writeFixtureRun, writeFixtureSweep, writePartialSweep } from './helpers/runFolders';
 
 const root = path.join(__dirname, '..');
 
@@ -68,6 +68,7 @@ beforeAll(async () => {
   writeFixtureRun(path.join(runs, 'group', 'b'), syntheticRecords(3, 2), { csvOnly: true, done: false });
   writeFixtureRun(path.join(runs, 'copied'), syntheticRecords(2, 1), { csvOnly: true, state: false });
   writeFixtureSweep(path.join(runs, 'sweep1'));
+  await writePartialSweep(path.join(tmp, 'partial'));
   writeFixtureRun(path.join(runs, '.hidden', 'c'));
   writeFixtureRun(path.join(runs, 'node_modules', 'd'));
   fs.symlinkSync(outside, path.join(runs, 'link-out'));
@@ -114,8 +115,17 @@ describe('what the server lists and shows', () => {
       ['lr=0.001_seed=1', 'sweep1/lr=0.001_seed=1', 'finished'],
       ['lr=0.0001_seed=1', null, null],
     ]);
-    expect(view.aggregate!.columns.map((c) => c.label)).toEqual(['point', 'learning rate', 'CNN test accuracy', 'FCN test accuracy']);
-    expect(view.aggregate!.rows[0]).toMatchObject({ lr: 0.001, test_cnn: 0.4812 });
+    // An aggregate.json without formatted tables (written before they were): its columns and rows,
+    // each mean and its interval one cell, in the units aggregate.md uses.
+    expect(view.aggregate!.tables).toEqual([expect.objectContaining({
+      columns: ['setting', 'lr', 'seeds finished', 'points missing or unfinished', 'CNN test accuracy', 'FCN − CNN test accuracy (paired)', 'lc1 final dist_1'],
+      numeric: [false, false, false, false, true, true, true],
+      rows: [
+        { setting: 'lr=0.001', status: 'finished', cells: ['lr=0.001', '0.001', '1', '0', '48.12% (n=1)', '+0.89 pp (n=1)', '0.01235 (n=1)'] },
+        { setting: 'lr=0.0001', status: 'none', cells: ['lr=0.0001', '0.0001', '0', '1', '–', '–', '–'] },
+      ],
+    })]);
+    expect(view.aggregate!.files).toEqual(['aggregate/aggregate.json']);
     expect(view.aggregate!.figures).toEqual([expect.objectContaining({ name: 'test_accuracy', problem: null, spec: expect.objectContaining({ mark: 'bar' }) })]);
 
     // A figure whose spec path leaves the sweep is not read.
@@ -127,6 +137,31 @@ describe('what the server lists and shows', () => {
       expect(bad.aggregate!.figures[0]).toMatchObject({ spec: null, problem: expect.stringMatching(/climbs out of the served folder/) });
     } finally {
       fs.writeFileSync(file, saved);
+    }
+  });
+
+  test("a sweep aggregated by `aggregate`: the tables of aggregate.md, cell for cell, and the figures it drew", async () => {
+    const partial = path.join(runs, 'partial');
+    fs.cpSync(path.join(tmp, 'partial'), partial, { recursive: true });
+    try {
+      const view = await json<SweepView>(server, '/api/sweep?path=partial');
+      expect(view.problems).toEqual([]);
+      const agg = view.aggregate!;
+      expect(agg.tables.map((t) => t.name)).toEqual(['test_accuracy', 'robustness', 'distances']);
+      expect(agg.tables[0].rows).toEqual([
+        { setting: 'noise=0', status: 'none', cells: ['noise=0', '0/2 (1 unfinished, 1 not started)', '–', '–', '–'] },
+        { setting: 'noise=0.3', status: 'finished', cells: ['noise=0.3', '2/2', '51.00 ± 12.71%', '53.00 ± 25.41%', '+2.00 ± 12.71 pp'] },
+      ]);
+      expect(agg.tables[2].rows[0].cells).toEqual(['noise=0', 'no finished point', '–', '–', '–', '–']);
+      expect(agg.tables[2].rows[1].cells.slice(0, 3)).toEqual(['noise=0.3', 'lc1', '0.011 ± 0.01271']);
+      // Every cell is a line of aggregate.md.
+      const md = fs.readFileSync(path.join(partial, 'aggregate', 'aggregate.md'), 'utf8');
+      for (const t of agg.tables) for (const r of t.rows) expect(md).toContain(`| \`${r.cells[0]}\` | ${r.cells.slice(1).join(' | ')} |`);
+      expect(agg.files).toEqual(['aggregate/aggregate.md', 'aggregate/aggregate.csv', 'aggregate/aggregate.json']);
+      expect(agg.figures.map((f) => [f.name, f.problem])).toEqual([['accuracy', null], ['final_distances', null], ['distances', null]]);
+      expect(agg.skipped).toEqual([]);
+    } finally {
+      fs.rmSync(partial, { recursive: true, force: true });
     }
   });
 

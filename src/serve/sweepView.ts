@@ -1,9 +1,11 @@
 // What the page shows of one sweep (the folder layout of /work/notes/sweep_contract.md): its
-// points, each a run folder inside it, and its aggregate — a table from columns and rows, and
-// figures from Vega-Lite spec files with their data inlined.
+// points, each a run folder inside it, and its aggregate — the tables of aggregate.md, cell by cell
+// as `aggregate` formatted them (src/sweep/aggregateTables.ts), and figures from Vega-Lite spec
+// files with their data inlined.
 import fs from 'fs';
 import path from 'path';
 import { FigureSpec, withFigureConfig } from '../report';
+import { DisplayTable, tableFromColumns } from '../sweep/aggregateTables';
 import { RootFolder } from './root';
 import { RunStatus, runProgress } from './scan';
 
@@ -28,9 +30,13 @@ export interface SweepView {
   points: SweepPoint[];
   aggregate: {
     created: string | null;
-    columns: { key: string; label: string }[];
-    rows: Record<string, unknown>[];
+    /** The tables as aggregate.md prints them (an aggregate.json without them: its columns and rows, formatted alike). */
+    tables: DisplayTable[];
     figures: { name: string; title: string; spec: FigureSpec | null; problem: string | null }[];
+    /** Figures `aggregate` did not draw, and why. */
+    skipped: { name: string; reason: string }[];
+    /** The aggregate's own files, relative to the sweep folder, that exist. */
+    files: string[];
   } | null;
   /** What is wrong with sweep.json or aggregate.json, or why the aggregate is missing. */
   problems: string[];
@@ -47,6 +53,20 @@ function readJson(file: string): { value: unknown; problem: string | null } {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : String(x ?? ''))) : []);
+
+/** A table of aggregate.json's `tables`, read defensively (what the page renders is only ever text). */
+function displayTable(t: Record<string, unknown>): DisplayTable {
+  const columns = strings(t.columns);
+  const numeric = Array.isArray(t.numeric) ? columns.map((_, i) => (t.numeric as unknown[])[i] === true) : columns.map(() => false);
+  const rows = (Array.isArray(t.rows) ? t.rows : []).filter(isObject).map((r): DisplayTable['rows'][number] => ({
+    setting: text(r.setting) ?? '',
+    status: r.status === 'partial' || r.status === 'none' ? r.status : 'finished',
+    cells: strings(r.cells),
+  }));
+  const name = t.name === 'robustness' || t.name === 'distances' || t.name === 'aggregate' ? t.name : 'test_accuracy';
+  return { name, title: text(t.title) ?? name, columns, numeric, rows, empty: text(t.empty) };
+}
 
 /** A stamp of the sweep's files (sweep.json, the aggregate and its points' progress). */
 export function sweepStamp(dir: string): string {
@@ -98,8 +118,15 @@ function aggregate(root: RootFolder, dir: string, problems: string[]): SweepView
     problems.push("aggregate.json: not a wsr-native aggregate (format 'wsr-native-aggregate')");
     return null;
   }
-  const columns = (Array.isArray(value.columns) ? value.columns : []).filter(isObject).map((c) => ({ key: String(c.key), label: text(c.label) ?? String(c.key) }));
-  const rows = (Array.isArray(value.rows) ? value.rows : []).filter(isObject);
+  let tables: DisplayTable[];
+  if (Array.isArray(value.tables)) {
+    tables = value.tables.filter(isObject).map(displayTable);
+  } else {
+    const columns = (Array.isArray(value.columns) ? value.columns : []).filter(isObject).map((c) => ({ key: String(c.key), label: text(c.label) ?? String(c.key) }));
+    tables = [tableFromColumns(columns, (Array.isArray(value.rows) ? value.rows : []).filter(isObject))];
+  }
+  const skipped = (Array.isArray(value.skipped) ? value.skipped : []).filter(isObject).map((f) => ({ name: text(f.name) ?? '?', reason: text(f.reason) ?? '' }));
+  const files = ['aggregate.md', 'aggregate.csv', 'aggregate.json'].filter((f) => fs.existsSync(path.join(dir, 'aggregate', f))).map((f) => `aggregate/${f}`);
   const figures = (Array.isArray(value.figures) ? value.figures : []).filter(isObject).map((f) => {
     const name = text(f.name) ?? '?';
     const title = text(f.title) ?? name;
@@ -113,7 +140,7 @@ function aggregate(root: RootFolder, dir: string, problems: string[]): SweepView
       return { name, title, spec: null, problem: `${file}: ${(error as Error).message}` };
     }
   });
-  return { created: text(value.created), columns, rows, figures };
+  return { created: text(value.created), tables, figures, skipped, files };
 }
 
 /** The view of the sweep in `dir`. */

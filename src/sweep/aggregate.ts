@@ -13,8 +13,10 @@ export type ModelMetric = (typeof MODEL_METRICS)[number];
 
 /** The points of one setting (one combination of grid values) over its seeds. */
 export interface SettingGroup {
-  /** `noise=0.5` (the point name without the seed), or `all` for a sweep without a grid. */
+  /** `noise=0.5` (the point name without the seed, values %-encoded as in folder names), or `all` for a sweep without a grid. */
   label: string;
+  /** The setting for people: `noise=0.5; free=2,3` (values as given), or `all`. */
+  title: string;
   settings: Record<string, FlagValue>;
   points: PointResult[];
 }
@@ -40,12 +42,18 @@ export function settingLabel(pointName: string): string {
   return label === '' ? 'all' : label;
 }
 
+/** A setting for people: its grid values as given, `key=value` joined by '; ' (a value may hold a comma), or `all`. */
+export function settingTitle(settings: Record<string, FlagValue>): string {
+  const parts = Object.entries(settings).map(([k, v]) => `${k}=${String(v)}`);
+  return parts.length === 0 ? 'all' : parts.join('; ');
+}
+
 /** Groups the points by setting, in the sweep's order. */
 export function groupBySetting(results: readonly PointResult[]): SettingGroup[] {
   const groups = new Map<string, SettingGroup>();
   for (const r of results) {
     const label = settingLabel(r.point.name);
-    const g = groups.get(label) ?? { label, settings: r.point.settings, points: [] };
+    const g = groups.get(label) ?? { label, title: settingTitle(r.point.settings), settings: r.point.settings, points: [] };
     g.points.push(r);
     groups.set(label, g);
   }

@@ -1,5 +1,6 @@
-// Writes SWEEP/aggregate/: aggregate.json (the contract the browser reads), aggregate.csv,
-// aggregate.md, and figures/<name>.{vl.json,svg,png}. Every file is written atomically;
+// Writes SWEEP/aggregate/: aggregate.json (the contract the browser reads: the raw table, the
+// formatted tables and the figures' spec files), aggregate.csv, aggregate.md, and
+// figures/<name>.{vl.json,svg,png}. Every file is written atomically;
 // aggregate.json last, so a reader that finds it finds the files it names.
 import fs from 'fs';
 import path from 'path';
@@ -8,8 +9,9 @@ import { svgToPng } from '../report/png';
 import { renderSvg } from '../report/vega';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { AggregateTable, aggregateTable, groupBySetting, summarizeSetting } from './aggregate';
-import { accuracyFigure, distancesFigure } from './aggregateFigures';
+import { SkippedFigure, aggregateFigures } from './aggregateFigures';
 import { aggregateMarkdown } from './aggregateMarkdown';
+import { DisplayTable, aggregateTables } from './aggregateTables';
 import { PointResult, collectPoint } from './collect';
 import { readSweepFile } from './folder';
 import { CONFIDENCE } from './stats';
@@ -24,7 +26,11 @@ export interface AggregateFile extends AggregateTable {
   confidence: number;
   /** Points without results, and why. */
   missing: { name: string; status: string; note: string | null }[];
+  /** The tables of aggregate.md, cell by cell as printed there (what the run browser shows). */
+  tables: DisplayTable[];
   figures: { name: string; title: string; spec: string }[];
+  /** Figures not drawn, and why. */
+  skipped: SkippedFigure[];
 }
 
 /** What {@link writeAggregate} made. */
@@ -66,11 +72,13 @@ export async function writeAggregate(sweepDir: string, options: { png?: boolean;
     writeFileAtomic(file, data);
     files.push(file);
   };
-  const markdown = aggregateMarkdown(sweepDir, summaries, results);
+  const tables = aggregateTables(summaries);
+  const markdown = aggregateMarkdown(sweepDir, summaries, results, tables);
   write(path.join(dir, 'aggregate.csv'), csvText(table));
   write(path.join(dir, 'aggregate.md'), markdown);
   const figures: AggregateFile['figures'] = [];
-  for (const figure of [accuracyFigure(summaries, gridKeys), distancesFigure(summaries)]) {
+  const drawn = aggregateFigures(summaries, sweep.spec.grid);
+  for (const figure of drawn.figures) {
     const spec = path.join(figuresDir, `${figure.name}.vl.json`);
     write(spec, `${JSON.stringify(figure.spec, null, 1)}\n`);
     figures.push({ name: figure.name, title: figure.title, spec: path.relative(dir, spec).split(path.sep).join('/') });
@@ -88,10 +96,17 @@ export async function writeAggregate(sweepDir: string, options: { png?: boolean;
     columns: table.columns,
     rows: table.rows,
     missing: results.filter((r) => r.status !== 'finished').map((r) => ({ name: r.point.name, status: r.status, note: r.note })),
+    tables,
     figures,
+    skipped: drawn.skipped,
   };
   const json = path.join(dir, 'aggregate.json');
   writeJsonAtomic(json, file);
   files.push(json);
+  // Figures of an earlier aggregate that this one did not draw (a figure now skipped, or named
+  // after grid keys that have changed) go, once aggregate.json no longer names them.
+  for (const name of fs.readdirSync(figuresDir)) {
+    if (/\.(vl\.json|svg|png)$/.test(name) && !files.includes(path.join(figuresDir, name))) fs.rmSync(path.join(figuresDir, name), { force: true });
+  }
   return { dir, file, markdown, results, files };
 }

@@ -236,6 +236,31 @@
     return String(value);
   }
 
+  const ROW_STATUS = { partial: 'not every seed of this setting finished', none: 'no point of this setting finished' };
+
+  /**
+   * One of the aggregate's tables, its cells as `aggregate` formatted them (the same text as
+   * aggregate.md: src/sweep/aggregateTables.ts); a row's class says whether its setting finished.
+   * Test accuracy is shown open; the longer robustness and distance tables fold, their title the
+   * summary.
+   */
+  function aggregateTable(t) {
+    const table = t.rows.length
+      ? el('table', { class: 'aggregate', 'data-table': t.name },
+        el('thead', {}, el('tr', {}, t.columns.map((c, i) => el('th', { class: t.numeric[i] ? 'num' : '' }, c)))),
+        el('tbody', {}, t.rows.map((r) => el('tr', { class: `setting ${r.status}`, 'data-status': r.status, title: ROW_STATUS[r.status] || null },
+          r.cells.map((c, i) => el(i ? 'td' : 'th', { class: i === 0 ? 'setting' : t.numeric[i] ? 'num' : '' }, c))))))
+      : note(t.empty || 'Nothing to show.');
+    if (t.name === 'test_accuracy' || t.name === 'aggregate') return [el('h4', {}, t.title), table];
+    return el('details', { 'data-table-box': t.name }, el('summary', {}, el('h4', {}, t.title)), table);
+  }
+
+  function statusKey(tables) {
+    const seen = new Set(tables.flatMap((t) => t.rows.map((r) => r.status)));
+    const parts = [seen.has('partial') ? 'marked rows: not every seed finished' : null, seen.has('none') ? 'grey rows: no finished point yet' : null].filter(Boolean);
+    return parts.length ? note(`Mean ± half-width of the 95% confidence interval over the finished seeds; ${parts.join('; ')}.`) : note('Mean ± half-width of the 95% confidence interval over seeds.');
+  }
+
   class SweepPage {
     constructor(path) {
       this.path = path;
@@ -264,10 +289,13 @@
           el('p', { class: 'facts' }, [`${view.points.length} point${view.points.length === 1 ? '' : 's'}`, view.created ? `created ${view.created}` : null].filter(Boolean).join(' · '))),
         ...view.problems.map((p) => note(p, 'problem')),
         agg ? el('h3', {}, 'Aggregate') : null,
-        agg ? el('table', { class: 'aggregate' },
-          el('thead', {}, el('tr', {}, agg.columns.map((c) => el('th', {}, c.label)))),
-          el('tbody', {}, agg.rows.map((row) => el('tr', {}, agg.columns.map((c) => el('td', { class: typeof row[c.key] === 'number' ? 'num' : '' }, cellText(row[c.key]))))))) : null,
+        agg && agg.files.length && !STATIC
+          ? el('p', { class: 'files' }, 'files: ', agg.files.map((f, i) => [i ? ', ' : '', fileLink(`${view.path ? view.path + '/' : ''}${f}`, f.replace(/^aggregate\//, ''))]))
+          : null,
+        agg ? statusKey(agg.tables) : null,
+        agg ? el('div', { class: 'tables' }, agg.tables.map(aggregateTable)) : null,
         el('div', { class: 'figures' }, figureNodes),
+        agg ? agg.skipped.map((s) => note(`No ${s.name.replace(/_/g, ' ')} figure: ${s.reason}.`)) : null,
         el('h3', {}, 'Points'),
         el('ul', { class: 'points' }, view.points.map((p) => el('li', {},
           p.path !== null ? el('a', { href: hrefOf('run', p.path) }, p.name) : el('span', {}, p.name),
