@@ -63,7 +63,7 @@ class Operands {
   void check_placement() const;
 
  private:
-  static constexpr size_t kMaxOperands = 8;  // the most any export takes is 6; no heap per call
+  static constexpr size_t kMaxOperands = 8;  // the most any export takes (lowRankMixBackward); no heap per call
   struct Item {
     OperandSpec spec;
     Tensor* tensor;

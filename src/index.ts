@@ -81,6 +81,17 @@ export type { LocalDistance } from './ops/distance';
 // soft-tying penalty, and fixed random input masks (variable connection probability).
 export { tieLocal, tiePenaltyBackward, maskInputs, vcpMask } from './ops/sharing';
 
+// Low-rank local connectivity (Elsayed et al. 2020): each position's bank a softmax-weighted mixture of
+// R basis banks; the op, its gradients, the mixing on its own, and the conversion from a convolution.
+export {
+  lowRankLocal2d,
+  lowRankLocal2dBackward,
+  lowRankMaterialize,
+  lowRankMaterializeBackward,
+  convToLowRank,
+} from './ops/lowrank';
+export type { LowRankBackwardOptions, LowRankGradients, LowRankParameters } from './ops/lowrank';
+
 // Models: the paper's networks, layers, Glorot initialisation, the Sequential model and its
 // conversion to the locally connected twin (Sequential.toLocal).
 export { CIFAR10_CNN, MNIST_CNN, copySpec, networkByName, toLocalSpec } from './nn/spec';
@@ -91,7 +102,7 @@ export type { Layer, Parameter } from './nn/layers';
 export { INIT_DOMAIN, glorotLimit, glorotUniform, kerasFans, uniformArray } from './nn/init';
 export type { Fans, KernelKind } from './nn/init';
 export { Sequential } from './nn/model';
-export type { CreateOptions, LocalLayerView } from './nn/model';
+export type { CreateOptions, LocalLayerView, ToLocalOptions } from './nn/model';
 
 // Weights as files: the safetensors format (PyTorch, NumPy and JAX read it).
 export { readSafetensors, readSafetensorsHeader, parseSafetensors, writeSafetensors, SafetensorsError } from './safetensors';

@@ -91,6 +91,19 @@ export interface NativeModule {
   tiePenaltyBackward(weight: T, bias: T | null, dweight: T, dbias: T | null, lambda: number, stats: T): void;
   maskInputs(x: T, mask: T, out: T): void;
 
+  // ---- low-rank local connectivity (binding/lowrank_exports.cc) ----
+  lowRankMix(bases: T, basisBias: T | null, logits: T, weight: T, bias: T | null): void;
+  lowRankMixBackward(
+    bases: T,
+    basisBias: T | null,
+    logits: T,
+    dweight: T,
+    dbias: T | null,
+    dBases: T,
+    dBasisBias: T | null,
+    dLogits: T,
+  ): void;
+
   // ---- optimizers (binding/optim_exports.cc) ----
   sgdUpdate(param: T, grad: T, velocity: T, lr: number, momentum: number, nesterov: boolean, weightDecay: number): void;
   adamUpdate(

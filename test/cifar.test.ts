@@ -20,7 +20,7 @@ import {
   readCifarFolder,
   writeSynthetic,
 } from '../src/data';
-import { makeArchive, removeTmpDirs, tmpDir } from './helpers/data';
+import { asyncDatasetError, datasetError, makeArchive, removeTmpDirs, tmpDir } from './helpers/data';
 
 const PER_FILE = 20;
 const OPTIONS = { recordsPerFile: PER_FILE };
@@ -61,26 +61,6 @@ function corrupted(change: (dir: string) => void): string {
   return dir;
 }
 
-/** The DatasetError `fn` throws (fails the test when it throws something else or nothing). */
-function datasetError(fn: () => unknown): DatasetError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(DatasetError);
-    return error as DatasetError;
-  }
-  throw new Error('expected a DatasetError, nothing was thrown');
-}
-
-async function asyncDatasetError(promise: Promise<unknown>): Promise<DatasetError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DatasetError);
-    return error as DatasetError;
-  }
-  throw new Error('expected a DatasetError, nothing was thrown');
-}
 
 describe('record layout', () => {
   test('a record is a label byte and 3,072 pixel bytes kept in CHW order', () => {

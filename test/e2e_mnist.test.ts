@@ -2,11 +2,10 @@
 // images written as the four gzipped official files, trained with every augmentation on, twice.
 // The run uses the paper's MNIST network and that dataset's defaults, records the augmentations
 // in config.json and the CSV, is reproducible on the CPU, and refuses to resume with others.
-import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { CHILD_BOOT, cli } from './helpers/cli';
+import { childCli, cli } from './helpers/cli';
 import { generateSynthetic, writeMnistFolder } from '../src/data';
 import { specParameterCount } from '../src/nn/plan';
 import { MNIST_CNN, toLocalSpec } from '../src/nn/spec';
@@ -14,17 +13,7 @@ import { EpochRecord, readMetricsJsonl } from '../src/report';
 import { settingsFromFlags } from '../src/train/flags';
 import { RunConfig } from '../src/train/runConfig';
 
-const root = path.join(__dirname, '..');
 const AUGMENT = 'swap=0.5,rotation=15,translation=0.1,edge_noise=0.1,noise=0.1';
-
-function child(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc: ChildProcess = spawn(process.execPath, ['-e', CHILD_BOOT, '--', ...args], { cwd: root });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => proc.on('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 const records = (run: string): EpochRecord[] => readMetricsJsonl(path.join(run, 'metrics.jsonl')).records;
 const config = (run: string): RunConfig => JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')) as RunConfig;
@@ -40,7 +29,7 @@ beforeAll(async () => {
   writeMnistFolder(path.join(dataDir, 'mnist'), generateSynthetic({ seed: 2, trainPerFile: 80, testCount: 100, format: 'mnist' }), { gzip: true });
   for (const name of ['a', 'b']) {
     const dir = path.join(tmp, name);
-    const r = await child([
+    const r = await childCli([
       'train', '--dataset', 'mnist', '--data-dir', dataDir, '--cnn-epochs', '2', '--fcn-epochs', '1', '--batch-size', '50',
       '--threads', '2', '--device', 'cpu', '--no-png', '--augment', AUGMENT, '--out', dir,
     ]);
@@ -64,8 +53,8 @@ describe('MNIST with every augmentation', () => {
     const c = config(a.dir);
     expect(c.settings).toMatchObject({ dataset: 'mnist', lr: 1e-3, patience: 50, batchSize: 50, swap: 0.5, rotation: 15, translation: 0.1, edgeNoise: 0.1, noise: 0.1 });
     expect(c.networks).toEqual({
-      cnn: { name: 'mnist-cnn', parameters: specParameterCount(MNIST_CNN) },
-      fcn: { name: 'mnist-fcn', parameters: specParameterCount(toLocalSpec(MNIST_CNN)) },
+      cnn: { name: 'mnist-cnn', parameters: specParameterCount(MNIST_CNN), classes: 10 },
+      fcn: { name: 'mnist-fcn', parameters: specParameterCount(toLocalSpec(MNIST_CNN)), classes: 10 },
     });
     expect(c.data.imageShape).toEqual([1, 28, 28]);
     expect(c.data.files.map((f) => path.basename(f.file))).toEqual([

@@ -10,26 +10,16 @@
 // The shared data folder holds the 50,000 training images without test_batch.bin, so the split's
 // documented fallback holds out data_batch_5.bin as the test set (validation: 2,000 images held out
 // from the other four files). Skipped, with a message, where ../shared/data is absent.
-import { spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { CHILD_BOOT } from './helpers/cli';
+import { childCli } from './helpers/cli';
 import { EpochRecord, readMetricsJsonl } from '../src/report';
 import { RunConfig } from '../src/train/runConfig';
 
 const root = path.join(__dirname, '..');
 const dataDir = path.join(root, '..', 'shared', 'data', 'cifar-10-batches-bin');
 const haveData = fs.existsSync(path.join(dataDir, 'data_batch_1.bin'));
-
-function child(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, ['-e', CHILD_BOOT, '--', ...args], { cwd: root });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => proc.on('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 const maybe = haveData ? test : test.skip;
 if (!haveData) {
@@ -47,7 +37,7 @@ maybe(
   'the CNN trained on 5,000 real images for 3 epochs beats 25% on 10,000 held-out images (chance: 10%)',
   async () => {
     const run = path.join(tmp, 'run');
-    const r = await child([
+    const r = await childCli([
       'train', '--data-dir', dataDir, '--limit', '5000', '--validation', '2000', '--cnn-epochs', '3', '--fcn-epochs', '0',
       '--lr', '1e-3', '--device', 'cpu', '--no-robustness', '--no-png', '--out', run,
     ]);

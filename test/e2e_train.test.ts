@@ -154,7 +154,7 @@ describe('a tiny two-phase run', () => {
     expect(c.package.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(c.device).toMatchObject({ name: 'cpu', kind: 'cpu' });
     expect(c.threads).toBe(2);
-    expect(c.networks).toEqual({ cnn: { name: expect.any(String), parameters: 2875530 }, fcn: { name: expect.any(String), parameters: 11103626 } });
+    expect(c.networks).toEqual({ cnn: { name: expect.any(String), parameters: 2875530, classes: 10 }, fcn: { name: expect.any(String), parameters: 11103626, classes: 10 } });
     expect(c.data.files.length).toBe(6);
     for (const f of c.data.files) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(c.data.split.disjoint.disjoint).toBe(true);

@@ -22,22 +22,12 @@ import {
 import { edgeNoise, gaussianAt, maxShift, translate, translationShift } from '../src/ops/augment';
 import { ROBUSTNESS_PERTURBATIONS } from '../src/ops/augment';
 import { Tensor } from '../src/tensor';
-import { removeTmpDirs, tmpDir } from './helpers/data';
+import { datasetError, removeTmpDirs, tmpDir } from './helpers/data';
 
 afterAll(removeTmpDirs);
 
 const PIXELS = 28 * 28;
 const data = generateSynthetic({ seed: 5, trainPerFile: 40, testCount: 30, format: 'mnist' });
-
-function caught(f: () => unknown): DatasetError {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof DatasetError) return error;
-    throw error;
-  }
-  throw new Error('expected a DatasetError');
-}
 
 describe('reading the four IDX files', () => {
   test.each([false, true])('gzip %s: the training images and labels, and t10k as the test set', (gzip) => {
@@ -80,14 +70,14 @@ describe('reading the four IDX files', () => {
     const partial = tmpDir();
     writeMnistFolder(partial, data);
     fs.rmSync(path.join(partial, 't10k-labels-idx1-ubyte'));
-    const e = caught(() => findMnist(partial));
+    const e = datasetError(() => findMnist(partial));
     expect(e.code).toBe('MISSING');
     expect(e.message).toContain(`${partial}: missing t10k-labels-idx1-ubyte(.gz) of the four MNIST files`);
   });
 
   test('when MNIST is missing the error says how to get it', () => {
     const empty = tmpDir();
-    const e = caught(() => findMnist(empty));
+    const e = datasetError(() => findMnist(empty));
     expect(e.code).toBe('NOT_FOUND');
     expect(e.message).toContain(`MNIST not found in ${empty}, --data-dir`);
     expect(e.message).toContain(`npx wsr-native download --dataset mnist --data-dir ${empty}`);
@@ -115,7 +105,7 @@ describe('bad files give an error naming the file', () => {
     writeMnistFolder(dir, data, { gzip: false });
     const victim = path.join(dir, 't10k-images-idx3-ubyte');
     fs.writeFileSync(victim, bytes());
-    const e = caught(() => readMnistFiles(findMnist(dir)));
+    const e = datasetError(() => readMnistFiles(findMnist(dir)));
     expect(e.file).toBe(victim);
     expect(e.message.startsWith(`${victim}: `)).toBe(true);
     expect(e.message).toMatch(message);
@@ -125,13 +115,13 @@ describe('bad files give an error naming the file', () => {
   test('a label outside 0–9, and labels that do not match the images in number', () => {
     const bad = Buffer.from(labels);
     bad[8 + 4] = 12;
-    const e = caught(() => parseIdxLabels(bad, 'x-labels'));
+    const e = datasetError(() => parseIdxLabels(bad, 'x-labels'));
     expect(e.message).toBe('x-labels: label 12 at item 4: labels must be 0–9');
     const dir = tmpDir();
     writeMnistFolder(dir, data);
     const victim = path.join(dir, 't10k-labels-idx1-ubyte');
     fs.writeFileSync(victim, encodeIdxLabels(data.test!.labels, 29));
-    const m = caught(() => loadMnist(dir));
+    const m = datasetError(() => loadMnist(dir));
     expect(m.code).toBe('BAD_COUNT');
     expect(m.message).toBe(`${victim}: 29 labels for the 30 images of ${path.join(dir, 't10k-images-idx3-ubyte')}`);
   });

@@ -201,6 +201,6 @@ describe('wsr-native download --dataset mnist', () => {
     expect(snapshot(dataDir)).toEqual(before);
     const bad = await cli('download', '--dataset', 'imagenet');
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/option '--dataset <name>' argument 'imagenet' is invalid\. expected one of cifar10, mnist/);
+    expect(bad.stderr).toMatch(/option '--dataset <name>' argument 'imagenet' is invalid\. expected one of cifar10, cifar100, mnist, fashion-mnist/);
   });
 });

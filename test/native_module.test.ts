@@ -43,6 +43,8 @@ const DECLARED: Record<keyof NativeModule, true> = {
   tieLocal: true,
   tiePenaltyBackward: true,
   maskInputs: true,
+  lowRankMix: true,
+  lowRankMixBackward: true,
   sgdUpdate: true,
   adamUpdate: true,
 };

@@ -140,7 +140,7 @@ describe.each(testDevices)('Sequential.create on %s', (device) => {
     try {
       expect(a.state()).toEqual(b.state());
       expect(a.state().get('dense1.weight')).not.toEqual(c.state().get('dense1.weight'));
-      expect(a.state().get('conv1.weight')).toEqual(glorotUniform('conv', [5, 4, 2, 2], 7, 2));
+      expect(a.state().get('conv2.weight')).toEqual(glorotUniform('conv', [5, 4, 2, 2], 7, 2));
       expect(a.state().get('lc1.weight')).toEqual(glorotUniform('local', [4, 5, 4, 3, 3, 3], 7, 0));
     } finally {
       [a, b, c].forEach((m) => m.dispose());

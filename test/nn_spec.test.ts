@@ -86,12 +86,12 @@ describe('planNetwork', () => {
     ],
   };
 
-  test('rectangular kernels, strides and same padding', () => {
+  test('rectangular kernels, strides and same padding; conv and local layers numbered together', () => {
     const plans = planNetwork(small);
     expect(summary(plans)).toEqual([
       ['conv1', [4, 4, 5]],
       ['relu1', [4, 4, 5]],
-      ['lc1', [5, 4, 3]],
+      ['lc2', [5, 4, 3]],
       ['relu2', [5, 4, 3]],
       ['flatten', [60]],
       ['dense1', [3]],

@@ -23,14 +23,14 @@ export function addDownloadCommand(program: Command, io: CliIO): void {
     .command('download')
     .description(`download a dataset into the data folder, check it and install it (${what})`)
     .addOption(
-      new Option('--dataset <name>', `the dataset: ${DOWNLOADABLE.map((d) => d.name).join(' or ')}`)
+      new Option('--dataset <name>', `the dataset: ${DOWNLOADABLE.map((d) => d.name).join(', ')}`)
         .argParser(cliParser(oneOf(DOWNLOADABLE.map((d) => d.name))))
         .default(DOWNLOADABLE[0].name),
     )
     .option('--data-dir <dir>', 'the data folder (default: WSR_DATA_DIR, else ~/.cache/wsr-native)', pathValue)
-    .option('--url <url>', "download from this URL instead of the official one (for mnist: the folder holding the four .gz files)")
+    .option('--url <url>', 'download from this URL instead of the official one (for cifar10 and cifar100: the archive; for mnist and fashion-mnist: the folder holding the four .gz files)')
     .option('--force', 'download and install again even when the files are there')
-    .option('--keep-archive', 'keep cifar-10-binary.tar.gz after unpacking it')
+    .option('--keep-archive', 'keep the CIFAR archive (cifar-10-binary.tar.gz, cifar-100-binary.tar.gz) after unpacking it')
     .action(async (flags: DownloadFlags) => {
       const info = datasetInfo(flags.dataset);
       const stderr = io.stderr as NodeJS.WritableStream & { isTTY?: boolean };

@@ -1,21 +1,11 @@
-// Downloads the official CIFAR-10 binary release into the data folder: resumable (a .part file
-// and HTTP Range requests), verified (MD5), and unpacked atomically (into a temporary folder,
-// validated, then renamed into place), so a failed or corrupt download leaves the folder as it was.
+// Downloads a CIFAR binary release (CIFAR-10's or CIFAR-100's) into the data folder: resumable (a
+// .part file and HTTP Range requests), verified (MD5), and unpacked atomically (into a temporary
+// folder, validated, then renamed into place), so a failed or corrupt download leaves the folder as it was.
 import { randomBytes } from 'crypto';
 import fs from 'fs';
 import path from 'path';
-import {
-  CIFAR_ARCHIVE,
-  CIFAR_FOLDER,
-  CIFAR_RECORD_BYTES,
-  CIFAR_RECORDS_PER_FILE,
-  CIFAR_TEST_FILE,
-  CIFAR_TRAIN_FILES,
-  DatasetError,
-  ReadOptions,
-  missingMembers,
-  scanCifarArchive,
-} from './cifar';
+import { CIFAR10_RELEASE, CIFAR_ARCHIVE, CifarRelease, DatasetError, ReadOptions, ReadPlan, parseCifarMeta, readPlan, recordBytes } from './cifar';
+import { missingMembers, scanCifarArchive } from './cifarArchive';
 import {
   DownloadError,
   TransferOptions,
@@ -32,10 +22,10 @@ import { SingleBar } from 'cli-progress';
 import { terminalBar } from '../util/terminalBar';
 import type { TerminalStream } from '../util/terminalStream';
 
-/** Where the official binary release is published. */
-export const CIFAR_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
+/** Where the official CIFAR-10 binary release is published. */
+export const CIFAR_URL = CIFAR10_RELEASE.url;
 /** MD5 of the official cifar-10-binary.tar.gz, as published on the CIFAR-10 page. */
-export const CIFAR_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
+export const CIFAR_MD5 = CIFAR10_RELEASE.md5;
 
 export { DownloadError, md5File } from './fetch';
 export type { DownloadErrorCode } from './fetch';
@@ -44,9 +34,11 @@ export type { DownloadErrorCode } from './fetch';
 export interface DownloadOptions extends Pick<ReadOptions, 'recordsPerFile'>, TransferOptions {
   /** The data folder (default {@link resolveDataDir}(): $WSR_DATA_DIR, $XDG_CACHE_HOME/wsr-native or ~/.cache/wsr-native). */
   dataDir?: string | null;
-  /** Archive URL, http: or https: (default {@link CIFAR_URL}). */
+  /** The release (default CIFAR-10's; CIFAR100_RELEASE for CIFAR-100). */
+  release?: CifarRelease;
+  /** Archive URL, http: or https: (default: the release's official one). */
   url?: string;
-  /** Expected MD5 of the archive, hex (default {@link CIFAR_MD5}). */
+  /** Expected MD5 of the archive, hex (default: the release's published one). */
   md5?: string;
   /**
    * Called as bytes arrive: bytes of the archive on disk so far and its total size (null while
@@ -56,13 +48,13 @@ export interface DownloadOptions extends Pick<ReadOptions, 'recordsPerFile'>, Tr
   onProgress?: (received: number, total: number | null) => void;
   /** Download and unpack again even when the data folder already holds the files. */
   force?: boolean;
-  /** Keep cifar-10-binary.tar.gz in the data folder after unpacking it (default false). */
+  /** Keep the archive in the data folder after unpacking it (default false). */
   keepArchive?: boolean;
 }
 
 /** What {@link downloadCifar} did. */
 export interface DownloadResult {
-  /** The folder holding the binary files (dataDir/cifar-10-batches-bin). */
+  /** The folder holding the binary files (dataDir/cifar-10-batches-bin, dataDir/cifar-100-binary). */
   dir: string;
   /** The data folder. */
   dataDir: string;
@@ -76,33 +68,37 @@ export interface DownloadResult {
   archive: string | null;
 }
 
-/** Whether `dir` holds every file of the official layout with plausible sizes (no reading). */
-function isComplete(dir: string, recordsPerFile: number | null): boolean {
-  const expected = recordsPerFile === null ? null : recordsPerFile * CIFAR_RECORD_BYTES;
-  return [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE].every((name) => {
+/** Whether `dir` holds every data file of the release with plausible sizes (no reading). */
+function isComplete(dir: string, plan: ReadPlan): boolean {
+  const rb = recordBytes(plan.release);
+  return [...plan.release.trainFiles, plan.release.testFile].every((name) => {
+    const expected = plan.records(name);
     try {
       const size = fs.statSync(path.join(dir, name)).size;
-      return size > 0 && size % CIFAR_RECORD_BYTES === 0 && (expected === null || size === expected);
+      return size > 0 && size % rb === 0 && (expected === null || size === expected * rb);
     } catch {
       return false;
     }
   });
 }
 
-/** Unpacks the archive's binary files into a temporary folder, validates them, then renames it to `target`. */
-async function unpackInto(archive: string, dataDir: string, target: string, options: ReadOptions): Promise<void> {
-  const tmp = fs.mkdtempSync(path.join(dataDir, `.${CIFAR_FOLDER}.unpacking-`));
+/** Unpacks the archive's files into a temporary folder, validates them, then renames it to `target`. */
+async function unpackInto(archive: string, dataDir: string, target: string, plan: ReadPlan): Promise<void> {
+  const { release } = plan;
+  const tmp = fs.mkdtempSync(path.join(dataDir, `.${release.folder}.unpacking-`));
   let old: string | null = null;
   try {
     const seen = new Set<string>();
-    const entries = await scanCifarArchive(archive, options, (_member, data, _parsed, base) => {
+    const entries = await scanCifarArchive(archive, plan, (member, data, parsed, base) => {
+      const meta = release.labelBytes.find((b) => b.metaFile === base);
+      if (!parsed && meta) parseCifarMeta(data.toString('utf8'), member, meta.classes);
       fs.writeFileSync(path.join(tmp, base), data);
       seen.add(base);
     });
-    const missing = [...CIFAR_TRAIN_FILES, CIFAR_TEST_FILE].filter((n) => !seen.has(n));
-    if (missing.length) throw missingMembers(archive, missing, entries);
+    const missing = [...release.trainFiles, release.testFile].filter((n) => !seen.has(n));
+    if (missing.length) throw missingMembers(archive, missing, entries, release);
     if (fs.existsSync(target)) {
-      old = path.join(dataDir, `.${CIFAR_FOLDER}.old-${randomBytes(4).toString('hex')}`);
+      old = path.join(dataDir, `.${release.folder}.old-${randomBytes(4).toString('hex')}`);
       fs.renameSync(target, old);
     }
     fs.renameSync(tmp, target);
@@ -116,33 +112,33 @@ async function unpackInto(archive: string, dataDir: string, target: string, opti
 }
 
 /**
- * Downloads the official CIFAR-10 binary release into the data folder and unpacks it to
- * dataDir/cifar-10-batches-bin; does nothing when that folder is already complete (unless
- * `force`). The archive is fetched into cifar-10-binary.tar.gz.part, which survives an
- * interruption: the next attempt (within this call, up to `retries`, or a later call) resumes
- * it with an HTTP Range request, and starts over when the server ignores Range. The finished
- * file's MD5 must match, else it is deleted and a {@link DownloadError} (CHECKSUM) names the
+ * Downloads a CIFAR binary release (default CIFAR-10's) into the data folder and unpacks it to
+ * its folder (dataDir/cifar-10-batches-bin, dataDir/cifar-100-binary); does nothing when that
+ * folder is already complete (unless `force`). The archive is fetched into `<archive>.part`; an
+ * interrupted transfer resumes (within this call, up to `retries` times, or in a later call).
+ * Its MD5 must match, else it is deleted and a {@link DownloadError} (CHECKSUM) names the
  * archive and both checksums. The archive is unpacked into a temporary folder, every file is
  * validated, and the folder is renamed into place, so a failure leaves the data folder as it was.
  */
 export async function downloadCifar(options: DownloadOptions = {}): Promise<DownloadResult> {
   options = checkOptions(
     options,
-    ['dataDir', 'url', 'md5', 'onProgress', 'force', 'keepArchive', 'retries', 'retryDelayMs', 'timeoutMs', 'maxRedirects', 'recordsPerFile'],
+    ['dataDir', 'release', 'url', 'md5', 'onProgress', 'force', 'keepArchive', 'retries', 'retryDelayMs', 'timeoutMs', 'maxRedirects', 'recordsPerFile'],
     'downloadCifar',
   );
+  const release = options.release ?? CIFAR10_RELEASE;
   const dataDir = resolveDataDir(options.dataDir);
-  const url = options.url ?? CIFAR_URL;
-  const md5 = (options.md5 ?? CIFAR_MD5).toLowerCase();
-  const recordsPerFile = options.recordsPerFile === undefined ? CIFAR_RECORDS_PER_FILE : options.recordsPerFile;
-  const target = path.join(dataDir, CIFAR_FOLDER);
-  const archive = path.join(dataDir, CIFAR_ARCHIVE);
+  const url = options.url ?? release.url;
+  const md5 = (options.md5 ?? release.md5).toLowerCase();
+  const plan = readPlan({ release, recordsPerFile: options.recordsPerFile, requireTest: true });
+  const target = path.join(dataDir, release.folder);
+  const archive = path.join(dataDir, release.archive);
   const part = `${archive}.part`;
   checkDownloadUrl(url);
   if (!/^[0-9a-f]{32}$/.test(md5)) throw new RangeError(`md5 must be 32 hex digits, got ${JSON.stringify(options.md5)}`);
   checkRetries(options.retries);
 
-  if (!options.force && isComplete(target, recordsPerFile)) {
+  if (!options.force && isComplete(target, plan)) {
     return { dir: target, dataDir, downloaded: false, bytesFetched: 0, resumedFrom: 0, archive: null };
   }
   const created = writableFolder(dataDir);
@@ -166,14 +162,14 @@ export async function downloadCifar(options: DownloadOptions = {}): Promise<Down
         throw new DownloadError(
           'CHECKSUM',
           url,
-          `${CIFAR_ARCHIVE} (from ${url}): MD5 checksum mismatch: expected ${md5}, got ${actual}. ` +
+          `${release.archive} (from ${url}): MD5 checksum mismatch: expected ${md5}, got ${actual}. ` +
             `The download was deleted and ${dataDir} is as it was; run the download again to fetch it afresh.`,
         );
       }
       fs.renameSync(part, archive);
     }
     try {
-      await unpackInto(archive, dataDir, target, { recordsPerFile, requireTest: true });
+      await unpackInto(archive, dataDir, target, plan);
     } catch (error) {
       fs.rmSync(archive, { force: true });
       throw error;

@@ -12,11 +12,19 @@ export function imageBytes(shape: ImageShape): number {
   return shape[0] * shape[1] * shape[2];
 }
 
-/** Images with their labels: images [count·bytes per image] uint8, CHW per image; labels [count] in 0…9. */
+/**
+ * The label sets a dataset may offer (--labels): 'fine', its classes (every dataset has them), and
+ * 'coarse', superclasses grouping them (CIFAR-100's 20).
+ */
+export const LABEL_SETS = Object.freeze(['fine', 'coarse'] as const);
+/** One of {@link LABEL_SETS}. */
+export type LabelSet = (typeof LABEL_SETS)[number];
+
+/** Images with their labels: images [count·bytes per image] uint8, CHW per image; labels [count], each a class index. */
 export interface LabelledImages {
   /** Every image's bytes, one after another (channel planes, rows top to bottom). */
   images: Uint8Array;
-  /** One label 0–9 per image. */
+  /** One label per image: 0 … classes − 1 (0–9 for CIFAR-10 and MNIST). */
   labels: Uint8Array;
   /** Number of images. */
   count: number;

@@ -1,12 +1,13 @@
 /**
- * `wsr-native/data`: validated readers for CIFAR-10's official binary layout (a folder, or
- * straight from cifar-10-binary.tar.gz) and MNIST's IDX files (gzipped or not), resumable and
- * checksummed downloads of both, seeded leak-free train / validation / test splits, a synthetic
- * dataset in either format, and the table of datasets (shape, classes, network, defaults).
+ * `wsr-native/data`: validated readers for CIFAR-10's and CIFAR-100's official binary layouts (a
+ * folder, or straight from the release archive) and the IDX files of MNIST and Fashion-MNIST
+ * (gzipped or not), resumable and checksummed downloads of all four, seeded leak-free train /
+ * validation / test splits, a synthetic dataset in each format, and the table of datasets (shape,
+ * label sets, network, defaults).
  *
  * Images are kept as they are stored: one Uint8Array of count·C·H·W bytes (each image CHW: for
- * CIFAR-10 the 1,024 red, then green, then blue bytes, rows top to bottom) and one Uint8Array of
- * labels 0–9.
+ * CIFAR the 1,024 red, then green, then blue bytes, rows top to bottom) and one Uint8Array of
+ * labels (0–9; CIFAR-100's 0–99 fine or 0–19 coarse).
  *
  * @packageDocumentation
  */
@@ -23,20 +24,23 @@ export {
   CIFAR_META_FILE,
   CIFAR_FOLDER,
   CIFAR_ARCHIVE,
+  CIFAR10_RELEASE,
   DatasetError,
   parseCifarBatch,
   parseCifarMeta,
   readCifarFolder,
-  readCifarArchive,
+  recordBytes,
   writeCifarBatch,
   writeCifarFolder,
   checkLabelled,
   concatLabelled,
   labelHistogram,
 } from './cifar';
-export type { DatasetErrorCode, LabelledImages, CifarFile, CifarDataset, ReadOptions } from './cifar';
-export { CIFAR_IMAGE_SHAPE, imageBytes, datasetImageShape } from './images';
-export type { ImageShape, ImageFile, ImageDataset } from './images';
+export type { DatasetErrorCode, LabelledImages, CifarFile, CifarDataset, CifarLabelByte, CifarRelease, ReadOptions } from './cifar';
+export { readCifarArchive } from './cifarArchive';
+export { CIFAR100_RELEASE, CIFAR100_FINE_CLASS_NAMES, CIFAR100_COARSE_CLASS_NAMES, CIFAR100_FINE_TO_COARSE } from './cifar100';
+export { CIFAR_IMAGE_SHAPE, LABEL_SETS, imageBytes, datasetImageShape } from './images';
+export type { ImageShape, ImageFile, ImageDataset, LabelSet } from './images';
 export {
   MNIST_SIDE,
   MNIST_IMAGE_SHAPE,
@@ -44,6 +48,7 @@ export {
   MNIST_ROLES,
   MNIST_FOLDER,
   MNIST_CLASS_NAMES,
+  MNIST_DATASET,
   parseIdxImages,
   parseIdxLabels,
   checkMnistFile,
@@ -54,11 +59,12 @@ export {
   encodeIdxLabels,
   writeMnistFolder,
 } from './mnist';
-export type { MnistRole, MnistLocation } from './mnist';
+export type { IdxDataset, MnistRole, MnistLocation } from './mnist';
+export { FASHION_MNIST_DATASET, FASHION_MNIST_CLASS_NAMES } from './fashionMnist';
 export { MNIST_SOURCES, MNIST_MD5, downloadMnist } from './mnistDownload';
 export type { MnistDownloadOptions, MnistDownloadResult } from './mnistDownload';
-export { DATASETS, DATASET_NAMES, datasetInfo } from './datasets';
-export type { DatasetInfo, DatasetTraining, DatasetDownload, DownloadRequest, ReadResult } from './datasets';
+export { DATASETS, DATASET_NAMES, datasetInfo, datasetLabels } from './datasets';
+export type { DatasetInfo, DatasetLabels, DatasetTraining, DatasetDownload, DownloadRequest, ReadRequest, ReadResult } from './datasets';
 export { CACHE_SUBFOLDER, resolveDataDir, findCifar, loadCifar } from './locate';
 export type { CifarLocation, LoadOptions } from './locate';
 export { CIFAR_URL, CIFAR_MD5, DownloadError, downloadCifar, md5File, progressPrinter } from './download';

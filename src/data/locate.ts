@@ -1,21 +1,10 @@
-// Where the CIFAR-10 files live: the data folder, and finding the binary files (or the archive)
-// in it, with an error that says how to get them when they are not there.
+// Where the data lives: the data folder, and finding a CIFAR release's binary files (or its
+// archive) in it, with an error that says how to get them when they are not there.
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import {
-  CIFAR_ARCHIVE,
-  CIFAR_FOLDER,
-  CIFAR_META_FILE,
-  CIFAR_TEST_FILE,
-  CIFAR_TRAIN_FILES,
-  CifarDataset,
-  DatasetError,
-  READ_OPTION_KEYS,
-  ReadOptions,
-  readCifarArchive,
-  readCifarFolder,
-} from './cifar';
+import { CIFAR10_RELEASE, CifarDataset, CifarRelease, DatasetError, READ_OPTION_KEYS, ReadOptions, readCifarFolder, releaseFilesInWords } from './cifar';
+import { readCifarArchive } from './cifarArchive';
 import { checkOptions } from '../util/options';
 
 /** The folder under the user cache folder that holds wsr-native's data. */
@@ -40,11 +29,11 @@ export function resolveDataDir(dataDir?: string | null, env: NodeJS.ProcessEnv =
   return path.join(os.homedir(), '.cache', CACHE_SUBFOLDER);
 }
 
-/** Where CIFAR-10 was found. */
+/** Where a CIFAR release was found. */
 export interface CifarLocation {
   /** A folder of binary files, or the release archive. */
   kind: 'folder' | 'archive';
-  /** The folder holding data_batch_1.bin …, or the archive file. */
+  /** The folder holding the binary files, or the archive file. */
   path: string;
   /** The data folder that was searched. */
   dataDir: string;
@@ -52,9 +41,9 @@ export interface CifarLocation {
 
 const ARCHIVE_NAME = /\.(tar\.gz|tgz|tar)$/i;
 
-function holdsBinaryFiles(dir: string): boolean {
+function holdsBinaryFiles(dir: string, release: CifarRelease): boolean {
   try {
-    return fs.readdirSync(dir).some((n) => /^data_batch_\d+\.bin$/.test(n) || n === CIFAR_TEST_FILE);
+    return fs.readdirSync(dir).some((n) => release.trainFiles.includes(n) || n === release.testFile);
   } catch {
     return false;
   }
@@ -76,37 +65,42 @@ function isFile(p: string): boolean {
   }
 }
 
+/** `p` quoted for a shell where it needs quoting. */
+export function shellQuoted(p: string): string {
+  return /[^\w@%+=:,./-]/.test(p) ? `'${p.replace(/'/g, `'\\''`)}'` : p;
+}
+
 /**
- * Finds CIFAR-10 for a data folder (default: {@link resolveDataDir}()). Looks, in order, for:
- * `dataDir` itself being an archive file; binary files directly in `dataDir`; a
- * cifar-10-batches-bin/ subfolder; the archive cifar-10-binary.tar.gz in `dataDir`. Only checks
- * that files are there: reading validates them. Throws a {@link DatasetError} (NOT_FOUND) that
- * says how to get the data: `npx wsr-native download`, or --data-dir pointing at the files.
+ * Finds a CIFAR release (default CIFAR-10) for a data folder (default: {@link resolveDataDir}()).
+ * Looks, in order, for: `dataDir` itself being an archive file; binary files directly in
+ * `dataDir`; the release's folder (cifar-10-batches-bin/, cifar-100-binary/) in it; the release
+ * archive (cifar-10-binary.tar.gz, cifar-100-binary.tar.gz) in it. Only checks that files are
+ * there: reading validates them. Throws a {@link DatasetError} (NOT_FOUND) that says how to get
+ * the data: `npx wsr-native download`, or --data-dir pointing at the files, naming them.
  */
-export function findCifar(dataDir?: string | null, env: NodeJS.ProcessEnv = process.env): CifarLocation {
+export function findCifar(dataDir?: string | null, env: NodeJS.ProcessEnv = process.env, release: CifarRelease = CIFAR10_RELEASE): CifarLocation {
   const dir = resolveDataDir(dataDir, env);
   if (isFile(dir) && ARCHIVE_NAME.test(dir)) return { kind: 'archive', path: dir, dataDir: path.dirname(dir) };
-  if (holdsBinaryFiles(dir)) return { kind: 'folder', path: dir, dataDir: dir };
-  const sub = path.join(dir, CIFAR_FOLDER);
+  if (holdsBinaryFiles(dir, release)) return { kind: 'folder', path: dir, dataDir: dir };
+  const sub = path.join(dir, release.folder);
   if (isDir(sub)) return { kind: 'folder', path: sub, dataDir: dir };
-  const archive = path.join(dir, CIFAR_ARCHIVE);
+  const archive = path.join(dir, release.archive);
   if (isFile(archive)) return { kind: 'archive', path: archive, dataDir: dir };
 
   const explicit = Boolean(dataDir);
   const where = explicit ? '--data-dir' : env.WSR_DATA_DIR ? 'WSR_DATA_DIR' : 'the default data folder';
   const state = !fs.existsSync(dir) ? ' (it does not exist)' : isDir(dir) ? '' : ' (it is not a folder)';
-  const quoted = /[^\w@%+=:,./-]/.test(dir) ? `'${dir.replace(/'/g, `'\\''`)}'` : dir;
+  const command = `npx wsr-native download${release === CIFAR10_RELEASE ? '' : ` --dataset ${release.dataset}`}`;
   throw new DatasetError(
     'NOT_FOUND',
     null,
-    `CIFAR-10 not found in ${dir}${state}, ${where}: looked for ${CIFAR_TRAIN_FILES[0]} … in it and in its ` +
-      `${CIFAR_FOLDER}/ subfolder, and for ${CIFAR_ARCHIVE}.\n` +
+    `${release.title} not found in ${dir}${state}, ${where}: looked for ${release.trainFiles[0]} … in it and in its ` +
+      `${release.folder}/ subfolder, and for ${release.archive}.\n` +
       `To get it, either\n` +
-      `  - download the official binary release (about 170 MB) into ${dir}:\n` +
-      `      npx wsr-native download${explicit ? ` --data-dir ${quoted}` : ''}\n` +
+      `  - download the official binary release (${release.size}) into ${dir}:\n` +
+      `      ${command}${explicit ? ` --data-dir ${shellQuoted(dir)}` : ''}\n` +
       `  - or pass --data-dir (or set WSR_DATA_DIR) to a folder holding the binary files ` +
-      `${CIFAR_TRAIN_FILES[0]} … ${CIFAR_TRAIN_FILES[CIFAR_TRAIN_FILES.length - 1]}, ${CIFAR_TEST_FILE} and ` +
-      `${CIFAR_META_FILE} (or the ${CIFAR_ARCHIVE} archive).`,
+      `${releaseFilesInWords(release)} (or the ${release.archive} archive).`,
   );
 }
 
@@ -116,9 +110,9 @@ export interface LoadOptions extends ReadOptions {
   dataDir?: string | null;
 }
 
-/** Finds CIFAR-10 ({@link findCifar}) and reads it, from the folder or straight from the archive. */
+/** Finds a CIFAR release ({@link findCifar}; `release`, default CIFAR-10) and reads it, from the folder or straight from the archive. */
 export async function loadCifar(options: LoadOptions = {}): Promise<CifarDataset> {
   const { dataDir, ...read } = checkOptions(options, [...READ_OPTION_KEYS, 'dataDir'], 'loadCifar');
-  const location = findCifar(dataDir);
+  const location = findCifar(dataDir, process.env, read.release);
   return location.kind === 'folder' ? readCifarFolder(location.path, read) : readCifarArchive(location.path, read);
 }

@@ -1,5 +1,7 @@
-// MNIST in its official IDX files: finding them in the data folder, validated reading (gzipped or
-// not), and writing (for tests and the synthetic stand-in).
+// Datasets in MNIST's official IDX files — MNIST itself, and Fashion-MNIST (fashionMnist.ts), which
+// keeps MNIST's format and file names: the description that tells one apart ({@link IdxDataset}),
+// finding the files in the data folder, validated reading (gzipped or not), and writing (for tests
+// and the synthetic stand-in).
 //
 // An IDX file is a 4-byte magic number — two zero bytes, the data type (0x08: unsigned bytes) and
 // the number of dimensions — then each dimension as a big-endian 32-bit count, then the data.
@@ -10,7 +12,7 @@ import path from 'path';
 import zlib from 'zlib';
 import { concatLabelled } from './cifar';
 import { DatasetError, ImageDataset, ImageFile, ImageShape, sniffFormat } from './images';
-import { resolveDataDir } from './locate';
+import { resolveDataDir, shellQuoted } from './locate';
 
 /** Side of an MNIST image in pixels. */
 export const MNIST_SIDE = 28;
@@ -31,6 +33,46 @@ export const MNIST_ROLES: readonly MnistRole[] = Object.freeze(['trainImages', '
 export const MNIST_FOLDER = 'mnist';
 /** The class names: the digits, in label order. */
 export const MNIST_CLASS_NAMES: readonly string[] = Object.freeze(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+
+/** A dataset in MNIST's format: the four IDX files under MNIST's names, and what sets it apart. */
+export interface IdxDataset {
+  /** Its --dataset name. */
+  dataset: string;
+  /** Its name in prose. */
+  title: string;
+  /** The data folder's subfolder that `download --dataset NAME` fills. */
+  folder: string;
+  /** Where torchvision keeps it under its root ('MNIST/raw'). */
+  torchvisionFolder: string;
+  /** The class names in label order. */
+  classNames: readonly string[];
+  /** Base URLs of the official .gz files, in the order tried. */
+  sources: readonly string[];
+  /** MD5 of each official .gz file, by role, as the publisher gives them. */
+  md5: Readonly<Record<MnistRole, string>>;
+  /** The four .gz files' size, in words. */
+  size: string;
+}
+
+/** MNIST. */
+export const MNIST_DATASET: IdxDataset = Object.freeze({
+  dataset: 'mnist',
+  title: 'MNIST',
+  folder: MNIST_FOLDER,
+  torchvisionFolder: path.join('MNIST', 'raw'),
+  classNames: MNIST_CLASS_NAMES,
+  // The mirror PyTorch's torchvision downloads from (the original site has refused automated
+  // downloads at times), then Yann LeCun's original page.
+  sources: Object.freeze(['https://ossci-datasets.s3.amazonaws.com/mnist/', 'http://yann.lecun.com/exdb/mnist/']),
+  // As torchvision and the mirrors publish them.
+  md5: Object.freeze({
+    trainImages: 'f68b3c2dcbeaaa9fbdd348bbdeb94873',
+    trainLabels: 'd53e105ee54ea40749a09fcbcd1e9432',
+    testImages: '9fb629c4189551a2d022fa330f9573f3',
+    testLabels: 'ec29112dd5afa0611ce80d1b7f02629c',
+  }),
+  size: 'about 11 MB',
+});
 
 const UNSIGNED_BYTE = 0x08;
 /** The largest decompressed file accepted (the official training images are 47 MB). */
@@ -89,14 +131,14 @@ export function parseIdxImages(bytes: Uint8Array, file: string): { count: number
   return { count, images: Uint8Array.from(bytes.subarray(16)) };
 }
 
-/** Parses and validates an IDX labels file (1 dimension, labels 0–9). `file` names it in errors. */
-export function parseIdxLabels(bytes: Uint8Array, file: string): { count: number; labels: Uint8Array } {
+/** Parses and validates an IDX labels file (1 dimension, labels 0 … classes − 1, default 0–9). `file` names it in errors. */
+export function parseIdxLabels(bytes: Uint8Array, file: string, classes = 10): { count: number; labels: Uint8Array } {
   const [count] = idxDimensions(bytes, file, 1, 'MNIST labels: unsigned bytes, 1 dimension');
   const labels = Uint8Array.from(bytes.subarray(8));
-  const bad = labels.findIndex((l) => l > 9);
+  const bad = labels.findIndex((l) => l >= classes);
   if (bad >= 0) {
-    const more = labels.filter((l) => l > 9).length - 1;
-    throw new DatasetError('BAD_LABEL', file, `label ${labels[bad]} at item ${fmt(bad)}: labels must be 0–9${more > 0 ? ` (and ${fmt(more)} more)` : ''}`);
+    const more = labels.filter((l) => l >= classes).length - 1;
+    throw new DatasetError('BAD_LABEL', file, `label ${labels[bad]} at item ${fmt(bad)}: labels must be 0–${classes - 1}${more > 0 ? ` (and ${fmt(more)} more)` : ''}`);
   }
   return { count, labels };
 }
@@ -115,26 +157,28 @@ function readBytes(file: string, label = file): Buffer {
 }
 
 /**
- * Reads and validates one MNIST file of `role` (gzipped or not); returns its item count. Errors
- * name `label` (default: the file).
+ * Reads and validates one MNIST-format file of `role` (gzipped or not); returns its item count.
+ * Errors name `label` (default: the file).
  */
-export function checkMnistFile(file: string, role: MnistRole, label = file): number {
+export function checkMnistFile(file: string, role: MnistRole, label = file, classes = 10): number {
   const bytes = readBytes(file, label);
-  return role.endsWith('Images') ? parseIdxImages(bytes, label).count : parseIdxLabels(bytes, label).count;
+  return role.endsWith('Images') ? parseIdxImages(bytes, label).count : parseIdxLabels(bytes, label, classes).count;
 }
 
 /** Reads an images file and its labels file and checks that they hold the same number of items. */
-function readPair(imagesFile: string, labelsFile: string, name: string): ImageFile {
+function readPair(imagesFile: string, labelsFile: string, name: string, classes: number): ImageFile {
   const { count, images } = parseIdxImages(readBytes(imagesFile), imagesFile);
-  const labels = parseIdxLabels(readBytes(labelsFile), labelsFile);
+  const labels = parseIdxLabels(readBytes(labelsFile), labelsFile, classes);
   if (labels.count !== count) {
     throw new DatasetError('BAD_COUNT', labelsFile, `${fmt(labels.count)} labels for the ${fmt(count)} images of ${imagesFile}`);
   }
   return { name, images, labels: labels.labels, count };
 }
 
-/** Where the four MNIST files were found: a path for each role (plain or .gz). */
+/** Where the four files of an MNIST-format dataset were found: a path for each role (plain or .gz). */
 export interface MnistLocation {
+  /** The dataset they are (what was asked for: MNIST and Fashion-MNIST files look alike). */
+  dataset: IdxDataset;
   /** The folder holding them. */
   dir: string;
   /** The data folder that was searched. */
@@ -151,36 +195,34 @@ function fileIn(dir: string, role: MnistRole): string | null {
   return null;
 }
 
-function quoted(p: string): string {
-  return /[^\w@%+=:,./-]/.test(p) ? `'${p.replace(/'/g, `'\\''`)}'` : p;
-}
-
 /**
- * Finds the MNIST files for a data folder (default: resolveDataDir()): in the folder itself, its
- * mnist/ subfolder (where `download --dataset mnist` puts them) or MNIST/raw/ (torchvision's
- * layout), each file plain or gzipped (the plain one is used when both are there). Only checks
- * that the files are there: reading validates them. Throws DatasetError: NOT_FOUND, saying how to
- * get them; MISSING when a folder holds some of the four but not all.
+ * Finds the files of an MNIST-format dataset (default MNIST) for a data folder (default:
+ * resolveDataDir()): in the folder itself, the dataset's subfolder (mnist/, fashion-mnist/: where
+ * `download --dataset NAME` puts them) or torchvision's layout (MNIST/raw/, FashionMNIST/raw/),
+ * each file plain or gzipped (the plain one is used when both are there). Only checks that the
+ * files are there: reading validates them. Throws DatasetError: NOT_FOUND, saying how to get them
+ * and naming them; MISSING when a folder holds some of the four but not all.
  */
-export function findMnist(dataDir?: string | null, env: NodeJS.ProcessEnv = process.env): MnistLocation {
+export function findMnist(dataDir?: string | null, env: NodeJS.ProcessEnv = process.env, dataset: IdxDataset = MNIST_DATASET): MnistLocation {
   const root = resolveDataDir(dataDir, env);
-  for (const dir of [root, path.join(root, MNIST_FOLDER), path.join(root, 'MNIST', 'raw')]) {
+  const download = `npx wsr-native download --dataset ${dataset.dataset}${dataDir ? ` --data-dir ${shellQuoted(root)}` : ''}`;
+  for (const dir of [root, path.join(root, dataset.folder), path.join(root, dataset.torchvisionFolder)]) {
     const found = MNIST_ROLES.map((role) => fileIn(dir, role));
     if (found.every((f) => f === null)) continue;
     const missing = MNIST_ROLES.filter((_, i) => found[i] === null).map((r) => MNIST_FILES[r]);
     if (missing.length > 0) {
-      throw new DatasetError('MISSING', dir, `missing ${missing.map((m) => `${m}(.gz)`).join(', ')} of the four MNIST files; run npx wsr-native download --dataset mnist${dataDir ? ` --data-dir ${quoted(root)}` : ''}`);
+      throw new DatasetError('MISSING', dir, `missing ${missing.map((m) => `${m}(.gz)`).join(', ')} of the four ${dataset.title} files; run ${download}`);
     }
-    return { dir, dataDir: root, files: Object.fromEntries(MNIST_ROLES.map((r, i) => [r, found[i]!])) as Record<MnistRole, string> };
+    return { dataset, dir, dataDir: root, files: Object.fromEntries(MNIST_ROLES.map((r, i) => [r, found[i]!])) as Record<MnistRole, string> };
   }
   const where = dataDir ? '--data-dir' : env.WSR_DATA_DIR ? 'WSR_DATA_DIR' : 'the default data folder';
   throw new DatasetError(
     'NOT_FOUND',
     null,
-    `MNIST not found in ${root}, ${where}: looked for ${MNIST_FILES.trainImages}(.gz) … in it and in its ${MNIST_FOLDER}/ ` +
-      `and MNIST/raw/ subfolders.\nTo get it, either\n` +
-      `  - download the four official files (about 11 MB, MD5-checked) into ${path.join(root, MNIST_FOLDER)}:\n` +
-      `      npx wsr-native download --dataset mnist${dataDir ? ` --data-dir ${quoted(root)}` : ''}\n` +
+    `${dataset.title} not found in ${root}, ${where}: looked for ${MNIST_FILES.trainImages}(.gz) … in it and in its ${dataset.folder}/ ` +
+      `and ${dataset.torchvisionFolder}/ subfolders.\nTo get it, either\n` +
+      `  - download the four official files (${dataset.size}, MD5-checked) into ${path.join(root, dataset.folder)}:\n` +
+      `      ${download}\n` +
       `  - or pass --data-dir (or set WSR_DATA_DIR) to a folder holding ${MNIST_ROLES.map((r) => MNIST_FILES[r]).join(', ')} ` +
       `(gzipped or not).`,
   );
@@ -189,18 +231,19 @@ export function findMnist(dataDir?: string | null, env: NodeJS.ProcessEnv = proc
 /** Reads and validates the four files of a location: the training images and labels, and the t10k test set. */
 export function readMnistFiles(location: MnistLocation): ImageDataset {
   const f = location.files;
+  const classes = location.dataset.classNames.length;
   return {
     source: location.dir,
-    classNames: [...MNIST_CLASS_NAMES],
+    classNames: [...location.dataset.classNames],
     imageShape: MNIST_IMAGE_SHAPE,
-    train: [readPair(f.trainImages, f.trainLabels, MNIST_FILES.trainImages)],
-    test: readPair(f.testImages, f.testLabels, MNIST_FILES.testImages),
+    train: [readPair(f.trainImages, f.trainLabels, MNIST_FILES.trainImages, classes)],
+    test: readPair(f.testImages, f.testLabels, MNIST_FILES.testImages, classes),
   };
 }
 
-/** Finds ({@link findMnist}) and reads MNIST. */
-export function loadMnist(dataDir?: string | null): ImageDataset {
-  return readMnistFiles(findMnist(dataDir));
+/** Finds ({@link findMnist}) and reads an MNIST-format dataset (default MNIST). */
+export function loadMnist(dataDir?: string | null, dataset: IdxDataset = MNIST_DATASET): ImageDataset {
+  return readMnistFiles(findMnist(dataDir, process.env, dataset));
 }
 
 /** An IDX images file of 28 × 28 images. */

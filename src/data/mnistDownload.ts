@@ -1,6 +1,7 @@
-// Downloads the four official MNIST files (gzipped IDX) into dataDir/mnist: each from the first
-// source that serves it, resumable (a .part file and HTTP Range requests), MD5-checked and
-// validated before it takes its name, so the folder only ever holds whole, checked files.
+// Downloads the four official files (gzipped IDX) of an MNIST-format dataset — MNIST into
+// dataDir/mnist, Fashion-MNIST into dataDir/fashion-mnist — each from the first source that serves
+// it, resumable (a .part file and HTTP Range requests), MD5-checked and validated before it takes
+// its name, so the folder only ever holds whole, checked files.
 import fs from 'fs';
 import path from 'path';
 import {
@@ -15,33 +16,24 @@ import {
 } from './fetch';
 import { DatasetError } from './images';
 import { resolveDataDir } from './locate';
-import { MNIST_FILES, MNIST_FOLDER, MNIST_ROLES, MnistRole, checkMnistFile } from './mnist';
+import { IdxDataset, MNIST_DATASET, MNIST_FILES, MNIST_ROLES, MnistRole, checkMnistFile } from './mnist';
 import { checkOptions } from '../util/options';
 
-/**
- * Where the files are published, tried in order: the mirror PyTorch's torchvision downloads from
- * (the original site has refused automated downloads at times), then Yann LeCun's original page.
- */
-export const MNIST_SOURCES: readonly string[] = Object.freeze([
-  'https://ossci-datasets.s3.amazonaws.com/mnist/',
-  'http://yann.lecun.com/exdb/mnist/',
-]);
+/** Where MNIST's files are published, tried in order: torchvision's mirror, then Yann LeCun's page. */
+export const MNIST_SOURCES: readonly string[] = MNIST_DATASET.sources;
 
-/** MD5 of each official .gz file (as torchvision and the mirrors publish them). */
-export const MNIST_MD5: Readonly<Record<MnistRole, string>> = Object.freeze({
-  trainImages: 'f68b3c2dcbeaaa9fbdd348bbdeb94873',
-  trainLabels: 'd53e105ee54ea40749a09fcbcd1e9432',
-  testImages: '9fb629c4189551a2d022fa330f9573f3',
-  testLabels: 'ec29112dd5afa0611ce80d1b7f02629c',
-});
+/** MD5 of each official MNIST .gz file (as torchvision and the mirrors publish them). */
+export const MNIST_MD5: Readonly<Record<MnistRole, string>> = MNIST_DATASET.md5;
 
 /** Options of {@link downloadMnist}. */
 export interface MnistDownloadOptions extends TransferOptions {
-  /** The data folder (default resolveDataDir()); the files go to its mnist/ subfolder. */
+  /** The data folder (default resolveDataDir()); the files go to the dataset's subfolder (mnist/, fashion-mnist/). */
   dataDir?: string | null;
-  /** Base URLs tried in order for each file, http: or https:; a file's URL is the base + its name + '.gz' (default {@link MNIST_SOURCES}). */
+  /** The dataset (default MNIST; FASHION_MNIST_DATASET for Fashion-MNIST). */
+  dataset?: IdxDataset;
+  /** Base URLs tried in order for each file, http: or https:; a file's URL is the base + its name + '.gz' (default: the dataset's sources). */
   sources?: readonly string[];
-  /** Expected MD5 of the .gz files, by role (default {@link MNIST_MD5}). */
+  /** Expected MD5 of the .gz files, by role (default: the dataset's published ones). */
   md5?: Partial<Record<MnistRole, string>>;
   /** Called as bytes arrive: the file's name, its bytes on disk so far and its size (null while unknown). */
   onProgress?: (file: string, received: number, total: number | null) => void;
@@ -51,7 +43,7 @@ export interface MnistDownloadOptions extends TransferOptions {
 
 /** What {@link downloadMnist} did. */
 export interface MnistDownloadResult {
-  /** The folder holding the four .gz files (dataDir/mnist). */
+  /** The folder holding the four .gz files (dataDir/mnist, dataDir/fashion-mnist). */
   dir: string;
   dataDir: string;
   /** False when every file was already there and checked out. */
@@ -63,26 +55,28 @@ export interface MnistDownloadResult {
 }
 
 /**
- * Downloads MNIST's four official files into dataDir/mnist (train-images-idx3-ubyte.gz,
- * train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz), skipping
- * those already there whose MD5 matches (unless `force`). Each is fetched into `<name>.part`,
- * tried from each source in turn; an interrupted transfer resumes (within this call, up to
- * `retries` per source, or in a later call). A file whose MD5 does not match is deleted, and the
- * next source tried; one whose content is not a valid IDX file of its kind is deleted with a
- * {@link DatasetError} naming it. Only a checked file is renamed into place.
+ * Downloads the four official files of an MNIST-format dataset (default MNIST) into its subfolder
+ * of the data folder (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,
+ * t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz), skipping those already there whose MD5
+ * matches (unless `force`). Each is fetched into `<name>.part`, tried from each source in turn; an
+ * interrupted transfer resumes (within this call, up to `retries` per source, or in a later call).
+ * A file whose MD5 does not match is deleted, and the next source tried; one whose content is not
+ * a valid IDX file of its kind is deleted with a {@link DatasetError} naming it. Only a checked
+ * file is renamed into place.
  */
 export async function downloadMnist(options: MnistDownloadOptions = {}): Promise<MnistDownloadResult> {
   options = checkOptions(
     options,
-    ['dataDir', 'sources', 'md5', 'onProgress', 'force', 'retries', 'retryDelayMs', 'timeoutMs', 'maxRedirects'],
+    ['dataDir', 'dataset', 'sources', 'md5', 'onProgress', 'force', 'retries', 'retryDelayMs', 'timeoutMs', 'maxRedirects'],
     'downloadMnist',
   );
+  const dataset = options.dataset ?? MNIST_DATASET;
   const dataDir = resolveDataDir(options.dataDir);
-  const dir = path.join(dataDir, MNIST_FOLDER);
-  const sources = options.sources ?? MNIST_SOURCES;
+  const dir = path.join(dataDir, dataset.folder);
+  const sources = options.sources ?? dataset.sources;
   if (!Array.isArray(sources) || sources.length === 0) throw new RangeError('sources must be a non-empty list of URLs');
   for (const source of sources) checkDownloadUrl(source);
-  const md5 = { ...MNIST_MD5, ...(options.md5 ?? {}) };
+  const md5 = { ...dataset.md5, ...(options.md5 ?? {}) };
   for (const role of MNIST_ROLES) {
     if (!/^[0-9a-f]{32}$/.test(md5[role])) throw new RangeError(`md5.${role} must be 32 hex digits, got ${JSON.stringify(md5[role])}`);
   }
@@ -137,7 +131,7 @@ export async function downloadMnist(options: MnistDownloadOptions = {}): Promise
         throw new DownloadError(last.code, last.url, message, last.retryable);
       }
       try {
-        checkMnistFile(part, role, names[i]);
+        checkMnistFile(part, role, names[i], dataset.classNames.length);
       } catch (error) {
         fs.rmSync(part, { force: true });
         if (error instanceof DatasetError) {

@@ -5,10 +5,14 @@
 // independently of the class, so the mean colour says next to nothing about the label; the
 // shapes are what a small CNN learns. Deterministic: the same seed and sizes give the same bytes.
 // In the 'mnist' format the same scenes come as MNIST-shaped images: grey (the mean of the three
-// channels), the central 28×28 of each 32×32 picture.
+// channels), the central 28×28 of each 32×32 picture (written as IDX files, they stand in for
+// MNIST and Fashion-MNIST alike). In the 'cifar100' format they come in CIFAR-100's layout: 100
+// fine classes (class k shows pattern k mod 10), one train.bin and test.bin, written with each fine
+// class's official superclass as its coarse label.
 import fs from 'fs';
 import path from 'path';
 import {
+  CIFAR10_RELEASE,
   CIFAR_CLASSES,
   CIFAR_IMAGE_BYTES,
   CIFAR_SIDE,
@@ -18,6 +22,7 @@ import {
   CifarFile,
   writeCifarFolder,
 } from './cifar';
+import { CIFAR100_FINE_CLASS_NAMES, CIFAR100_RELEASE } from './cifar100';
 import { MNIST_IMAGE_SHAPE, MNIST_SIDE, writeMnistFolder } from './mnist';
 import { Rng, makeRng, mix32, seed32, seededPermutation } from './random';
 import { checkOptions } from '../util/options';
@@ -40,14 +45,14 @@ export const SYNTHETIC_CLASS_NAMES: readonly string[] = Object.freeze([
 export interface SyntheticOptions {
   /** Seed (a safe integer; default 0). */
   seed?: number;
-  /** Images in each of the five training files (default 1,000; the official files hold 10,000). */
+  /** Images in each of the five training files (default 1,000; the official files hold 10,000); the 'cifar100' format's train.bin holds five times as many. */
   trainPerFile?: number;
   /** Images in test_batch.bin (default: trainPerFile); 0 leaves the test file out. */
   testCount?: number;
   /** Standard deviation of the pixel noise as a fraction of 255 (default 0.08). */
   noise?: number;
-  /** 'cifar10' (default: 3 × 32 × 32) or 'mnist' (1 × 28 × 28, grey). */
-  format?: 'cifar10' | 'mnist';
+  /** 'cifar10' (default: 3 × 32 × 32), 'mnist' (1 × 28 × 28, grey; MNIST's and Fashion-MNIST's files) or 'cifar100' (3 × 32 × 32, 100 classes). */
+  format?: 'cifar10' | 'mnist' | 'cifar100';
 }
 
 // Module-level aliases: a global lookup of Math costs ~5x more per call inside jest's vm sandbox.
@@ -152,7 +157,9 @@ function renderImage(label: number, rng: Rng, noise: number, mask: Float32Array,
 function resolveOptions(options: SyntheticOptions, op: string): Required<SyntheticOptions> {
   options = checkOptions(options, ['seed', 'trainPerFile', 'testCount', 'noise', 'format'], op);
   const format = options.format ?? 'cifar10';
-  if (format !== 'cifar10' && format !== 'mnist') throw new RangeError(`format must be 'cifar10' or 'mnist', got ${JSON.stringify(format)}`);
+  if (format !== 'cifar10' && format !== 'mnist' && format !== 'cifar100') {
+    throw new RangeError(`format must be 'cifar10', 'mnist' or 'cifar100', got ${JSON.stringify(format)}`);
+  }
   const seed = options.seed ?? 0;
   seed32(seed);
   const trainPerFile = options.trainPerFile ?? 1000;
@@ -185,27 +192,29 @@ function toMnistFormat(file: CifarFile): CifarFile {
   return { ...file, images };
 }
 
-/** Generates one file's worth of images: `count` images, classes balanced (±1), for file number `fileIndex`. */
-function generateFile(name: string, fileIndex: number, count: number, seed: number, noise: number): CifarFile {
+/** Generates one file's worth of images: `count` images of `classes` classes, balanced (±1), for file number `fileIndex`. */
+function generateFile(name: string, fileIndex: number, count: number, seed: number, noise: number, classes = CIFAR_CLASSES): CifarFile {
   const images = new Uint8Array(count * CIFAR_IMAGE_BYTES);
   const labels = new Uint8Array(count);
   const order = seededPermutation(count, seed, 1000 + fileIndex);
   const mask = new Float32Array(PLANE);
   const s = seed32(seed);
   for (let k = 0; k < count; k++) {
-    const label = order[k] % CIFAR_CLASSES;
+    const label = order[k] % classes;
     labels[k] = label;
-    renderImage(label, makeRng(mix32(s, 0x5eed, fileIndex, k)), noise, mask, images, k * CIFAR_IMAGE_BYTES);
+    renderImage(label % CIFAR_CLASSES, makeRng(mix32(s, 0x5eed, fileIndex, k)), noise, mask, images, k * CIFAR_IMAGE_BYTES);
   }
   return { name, images, labels, count };
 }
 
 /**
  * The synthetic dataset in memory, shaped like a read CIFAR-10 folder: five training files and
- * (unless testCount is 0) a test file, with {@link SYNTHETIC_CLASS_NAMES}.
+ * (unless testCount is 0) a test file, with {@link SYNTHETIC_CLASS_NAMES}; in the 'cifar100'
+ * format like a read CIFAR-100 folder (fine labels, CIFAR-100's fine class names).
  */
 export function generateSynthetic(options: SyntheticOptions = {}): CifarDataset {
   const o = resolveOptions(options, 'generateSynthetic');
+  if (o.format === 'cifar100') return generateCifar100(o);
   let train = CIFAR_TRAIN_FILES.map((name, i) => generateFile(name, i, o.trainPerFile, o.seed, o.noise));
   let test = o.testCount > 0 ? generateFile(CIFAR_TEST_FILE, CIFAR_TRAIN_FILES.length, o.testCount, o.seed, o.noise) : null;
   if (o.format === 'mnist') {
@@ -223,17 +232,31 @@ export function generateSynthetic(options: SyntheticOptions = {}): CifarDataset 
   };
 }
 
+/** The 'cifar100' format: one train.bin of five files' worth of images and a test.bin, 100 classes. */
+function generateCifar100(o: Required<SyntheticOptions>): CifarDataset {
+  const { trainFiles, testFile } = CIFAR100_RELEASE;
+  const classes = CIFAR100_FINE_CLASS_NAMES.length;
+  return {
+    source: `synthetic(seed=${o.seed}, trainPerFile=${o.trainPerFile}, testCount=${o.testCount}, noise=${o.noise}, format=cifar100)`,
+    classNames: [...CIFAR100_FINE_CLASS_NAMES],
+    train: [generateFile(trainFiles[0], 0, CIFAR_TRAIN_FILES.length * o.trainPerFile, o.seed, o.noise, classes)],
+    test: o.testCount > 0 ? generateFile(testFile, CIFAR_TRAIN_FILES.length, o.testCount, o.seed, o.noise, classes) : null,
+  };
+}
+
 /**
  * Writes the synthetic dataset into `dir`: in the 'mnist' format as the four IDX files (see
- * writeMnistFolder), else in CIFAR-10's official binary layout (data_batch_1.bin …
- * data_batch_5.bin, test_batch.bin unless testCount is 0, batches.meta.txt). Creates the
- * folder; returns the paths written. Read it back with `recordsPerFile: null` (or the count you
- * chose), since the files are smaller than the official ones.
+ * writeMnistFolder), in the 'cifar100' format in CIFAR-100's layout (train.bin, test.bin unless
+ * testCount is 0, coarse_label_names.txt, fine_label_names.txt), else in CIFAR-10's official
+ * binary layout (data_batch_1.bin … data_batch_5.bin, test_batch.bin unless testCount is 0,
+ * batches.meta.txt). Creates the folder; returns the paths written. Read it back with
+ * `recordsPerFile: null` (or the count you chose), since the files are smaller than the official ones.
  */
 export function writeSynthetic(dir: string, options: SyntheticOptions = {}): string[] {
   const dataset = generateSynthetic(options);
   if (dataset.imageShape) return writeMnistFolder(dir, dataset);
+  const release = options.format === 'cifar100' ? CIFAR100_RELEASE : CIFAR10_RELEASE;
   fs.mkdirSync(dir, { recursive: true });
-  if (!dataset.test) fs.rmSync(path.join(dir, CIFAR_TEST_FILE), { force: true });
-  return writeCifarFolder(dir, dataset);
+  if (!dataset.test) fs.rmSync(path.join(dir, release.testFile), { force: true });
+  return writeCifarFolder(dir, dataset, release);
 }

@@ -5,7 +5,7 @@ import type { LayerSpec } from './spec';
 
 /** A trainable tensor and its gradient (same shape, same device). */
 export interface Parameter {
-  /** '<layer>.weight' or '<layer>.bias', e.g. 'conv1.weight'. */
+  /** '<layer>.weight' or '<layer>.bias', e.g. 'conv1.weight'; a low-rank layer's '<layer>.bases', '.basisBias', '.logits'. */
   name: string;
   value: Tensor<'float32'>;
   /** Overwritten (not accumulated) by every backward pass. */
@@ -34,7 +34,7 @@ export interface Layer {
    * gradients and returns the input gradient (owned by the layer), or null when not asked for.
    */
   backward(dy: Tensor, needInputGradient: boolean): Tensor | null;
-  /** The layer's parameters (weight, then bias); empty for layers without any. */
+  /** The layer's parameters (weight, then bias; bases, basisBias, logits); empty for layers without any. */
   parameters(): Parameter[];
   /** Frees every tensor the layer owns; the layer is unusable afterwards. */
   dispose(): void;

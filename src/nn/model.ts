@@ -3,13 +3,15 @@
 // copies its parameters to and from the host for checkpoints.
 import { defaultDevice, resolveDevice } from '../device';
 import { convToLocal } from '../ops/local';
+import { convToLowRank } from '../ops/lowrank';
 import { Tensor } from '../tensor';
 import { ParameterSource, buildLayers, glorotSource } from './build';
 import { Layer, Parameter, checkBatch } from './layers';
-import { ConvPlan, DensePlan, LayerPlan, LocalPlan, planNetwork } from './plan';
-import { NetworkSpec, frozenSpec, toLocalSpec } from './spec';
+import { LowRankInitialParameters, LowRankLayer } from './lowrank_layer';
+import { ConvPlan, DensePlan, LayerPlan, LocalPlan, LowRankPlan, planNetwork } from './plan';
+import { LocalSpecOptions, NetworkSpec, frozenSpec, toLocalSpec, windowSeed } from './spec';
 import { TiedSlot, checkState } from './state';
-import { WeightedLayer } from './weighted_layer';
+import { InitialParameters, WeightedLayer } from './weighted_layer';
 import { checkOptions } from '../util/options';
 
 /** Options of {@link Sequential.create}. */
@@ -20,19 +22,46 @@ export interface CreateOptions {
   seed: number;
 }
 
-/** A locally connected layer as {@link Sequential.localLayers} lists it. */
+/**
+ * A locally connected layer as {@link Sequential.localLayers} lists it. For a low-rank layer, weight and
+ * bias are its materialised bank and bias (the locally connected layer it computes), not parameters:
+ * buffers of the layer, recomputed from its parameters by localLayers() itself and by every forward
+ * pass, so call localLayers() again after optimizer steps; writing to them changes nothing the layer
+ * keeps.
+ */
 export interface LocalLayerView {
   /** 'lc1', 'lc2', ... */
   name: string;
-  /** [OH, OW, K, C, KH, KW], the live parameter (not a copy). */
+  /** [OH, OW, K, C, KH, KW], the live parameter (not a copy); a low-rank layer's materialised bank. */
   weight: Tensor<'float32'>;
-  /** [OH, OW, K], the live parameter. */
+  /** [OH, OW, K], the live parameter; a low-rank layer's materialised bias. */
   bias: Tensor<'float32'>;
+  /** The gradients of weight and bias the last backward pass wrote (live). */
+  weightGrad: Tensor<'float32'>;
+  biasGrad: Tensor<'float32'>;
+  /** 'local', or 'lowrank': a low-rank locally connected layer (then weight and bias are materialised). */
+  kind: 'local' | 'lowrank';
   /** The shared conv kernel [K, C, KH, KW] the layer was converted from (on the model's device), or null. */
   tied: Tensor<'float32'> | null;
 }
 
+/** Options of {@link Sequential.toLocal}: which layers, masks, and low-rank layers of which rank. */
+export interface ToLocalOptions extends LocalSpecOptions {
+  /**
+   * With `rank`: the seed of the low-rank layers' random combining logits (an integer in [0, 2^32)); the
+   * layer numbered i draws from windowSeed(seed, i). Required with rank, unused without.
+   */
+  seed?: number;
+}
+
 type AnyWeightedLayer = WeightedLayer<ConvPlan | LocalPlan | DensePlan>;
+/** A layer with parameters. */
+type TrainableLayer = AnyWeightedLayer | LowRankLayer;
+
+/** A window layer's number from its name: planNetwork names them 'conv<N>' and 'lc<N>' by it. */
+function windowNumber(name: string): number {
+  return Number(/\d+$/.exec(name)![0]);
+}
 
 function product(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -136,7 +165,10 @@ export class Sequential {
     }
   }
 
-  /** Every parameter, in a fixed order (layer order, weight before bias); the same objects every call. */
+  /**
+   * Every parameter, in a fixed order (layer order, weight before bias; a low-rank layer's bases, basisBias,
+   * logits); the same objects every call.
+   */
   parameters(): Parameter[] {
     this.checkLive('parameters');
     return [...this.params];
@@ -147,37 +179,65 @@ export class Sequential {
     return this.params.reduce((total, p) => total + p.value.size, 0);
   }
 
-  /** The locally connected layers, in order, with their live weight and bias and their tied kernel. */
+  /**
+   * The locally connected layers (full and low-rank), in order, with their live weight and bias and their
+   * tied kernel. A low-rank layer's weight and bias are its materialised bank and bias, recomputed from
+   * its current parameters by this call (see {@link LocalLayerView}).
+   */
   localLayers(): LocalLayerView[] {
     this.checkLive('localLayers');
-    return this.weightedLayers()
-      .filter((layer) => layer.kind === 'local')
-      .map((layer) => ({
-        name: layer.name,
-        weight: layer.weight.value,
-        bias: layer.bias.value,
-        tied: this.tied.get(layer.name) ?? null,
-      }));
+    return this.trainableLayers().flatMap((layer): LocalLayerView[] => {
+      const tied = this.tied.get(layer.name) ?? null;
+      if (layer instanceof LowRankLayer) {
+        layer.refresh();
+        const { name, weight, bias, weightGrad, biasGrad } = layer;
+        return [{ name, weight, bias, weightGrad, biasGrad, kind: 'lowrank', tied }];
+      }
+      if (layer.kind !== 'local') return [];
+      const { name, weight, bias } = layer;
+      return [{ name, weight: weight.value, bias: bias.value, weightGrad: weight.grad, biasGrad: bias.grad, kind: 'local', tied }];
+    });
   }
 
   /**
-   * The CNN → FCN conversion: a new, independent model of `toLocalSpec(spec)` on the same device whose
-   * locally connected layers start with the conv kernel and bias copied to every output position
-   * (convToLocal), so it computes the same function. Its `tied` kernels are copies of the conv kernels.
-   * Dense layers, and local layers already present (with their tied kernels), are copied.
+   * The CNN → FCN conversion: a new, independent model of `toLocalSpec(spec, options)` on the same
+   * device whose freed layers (every convolution, or those `options.layers` names) start with the
+   * conv kernel and bias copied to every output position (convToLocal), so that — without input
+   * masks — it computes the same function. Its `tied` kernels are copies of the conv kernels. Every
+   * other layer, and local layers already present (with their tied kernels), is copied.
+   *
+   * With `options.rank` the freed layers are low-rank locally connected layers of that rank instead
+   * (convToLowRank): every basis a copy of the conv kernel and bias, so again the same function, exactly
+   * (each position's materialised bank is the kernel bit for bit), and random combining logits drawn from
+   * `options.seed` (required then), layer i's from windowSeed(seed, i).
    */
-  toLocal(): Sequential {
+  toLocal(options: ToLocalOptions = {}): Sequential {
     this.checkLive('toLocal');
-    const spec = frozenSpec(toLocalSpec(this.spec));
+    const { seed, ...specOptions } = checkOptions(options, ['layers', 'mask', 'rank', 'seed'], 'Sequential.toLocal');
+    if (specOptions.rank !== undefined && seed === undefined) {
+      throw new TypeError('Sequential.toLocal: options.seed is needed with rank (it draws the combining logits)');
+    }
+    if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)) {
+      throw new RangeError(`Sequential.toLocal: seed must be an integer in [0, 2^32), got ${String(seed)}`);
+    }
+    const spec = frozenSpec(toLocalSpec(this.spec, specOptions));
     const tied = new Map<string, Tensor<'float32'>>();
+    // Layers with parameters come in the same order in both networks (masks have none).
+    const trainable = this.trainableLayers();
+    let next = 0;
     try {
-      return Sequential.build(spec, this.device, (plan, index) => {
-        const old = this.layers[index] as AnyWeightedLayer;
-        if (old.kind === 'conv' && plan.kind === 'local') {
-          const { outputHeight, outputWidth } = plan.geometry;
-          const { weight, bias } = convToLocal(old.weight.value, old.bias.value, outputHeight, outputWidth);
-          tied.set(plan.name, old.weight.value.clone() as Tensor<'float32'>);
-          return { weight, bias: bias as Tensor<'float32'> };
+      return Sequential.build(spec, this.device, (plan) => {
+        const old = trainable[next++];
+        if (old.kind === 'conv' && (plan.kind === 'local' || plan.kind === 'lowrank')) {
+          const { outputHeight: oh, outputWidth: ow } = plan.geometry;
+          const [w, b] = [old.weight.value, old.bias.value];
+          tied.set(plan.name, w.clone() as Tensor<'float32'>);
+          if (plan.kind === 'local') {
+            const { weight, bias } = convToLocal(w, b, oh, ow);
+            return { weight, bias: bias as Tensor<'float32'> };
+          }
+          const { bases, basisBias, logits } = convToLowRank(w, b, oh, ow, plan.rank, windowSeed(seed!, windowNumber(plan.name)));
+          return { bases, basisBias: basisBias as Tensor<'float32'>, logits };
         }
         const oldTied = this.tied.get(old.name);
         if (oldTied) tied.set(plan.name, oldTied.clone() as Tensor<'float32'>);
@@ -196,7 +256,7 @@ export class Sequential {
     try {
       for (const [name, t] of this.tied) tied.set(name, t.clone() as Tensor<'float32'>);
       return Sequential.build(this.spec, this.device, (_plan, index) => {
-        return this.copyParameters(this.layers[index] as AnyWeightedLayer);
+        return this.copyParameters(this.layers[index] as TrainableLayer);
       }, tied);
     } catch (error) {
       tied.forEach((t) => t.dispose());
@@ -204,12 +264,17 @@ export class Sequential {
     }
   }
 
-  private copyParameters(layer: AnyWeightedLayer): { weight: Tensor<'float32'>; bias: Tensor<'float32'> } {
-    const weight = layer.weight.value.clone() as Tensor<'float32'>;
+  private copyParameters(layer: TrainableLayer): InitialParameters | LowRankInitialParameters {
+    const copies: Tensor<'float32'>[] = [];
+    const copy = (p: Parameter): Tensor<'float32'> => {
+      copies.push(p.value.clone() as Tensor<'float32'>);
+      return copies[copies.length - 1];
+    };
     try {
-      return { weight, bias: layer.bias.value.clone() as Tensor<'float32'> };
+      if (layer instanceof LowRankLayer) return { bases: copy(layer.bases), basisBias: copy(layer.basisBias), logits: copy(layer.logits) };
+      return { weight: copy(layer.weight), bias: copy(layer.bias) };
     } catch (error) {
-      weight.dispose();
+      copies.forEach((t) => t.dispose());
       throw error;
     }
   }
@@ -234,7 +299,7 @@ export class Sequential {
    */
   loadState(state: Map<string, Float32Array>): void {
     this.checkLive('loadState');
-    const locals = this.plans.filter((plan): plan is LocalPlan => plan.kind === 'local');
+    const locals = this.plans.filter((plan): plan is LocalPlan | LowRankPlan => plan.kind === 'local' || plan.kind === 'lowrank');
     const slots: TiedSlot[] = locals.map((plan) => ({
       name: `${plan.name}.tied`,
       size: product(plan.weightShape.slice(2)),
@@ -265,7 +330,7 @@ export class Sequential {
     this.tied.clear();
   }
 
-  private weightedLayers(): AnyWeightedLayer[] {
-    return this.layers.filter((layer): layer is AnyWeightedLayer => layer instanceof WeightedLayer);
+  private trainableLayers(): TrainableLayer[] {
+    return this.layers.filter((layer): layer is TrainableLayer => layer instanceof WeightedLayer || layer instanceof LowRankLayer);
   }
 }

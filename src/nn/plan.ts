@@ -32,6 +32,25 @@ export interface LocalPlan extends ParameterizedPlan {
   geometry: WindowGeometry;
 }
 
+/**
+ * A low-rank locally connected layer (src/ops/lowrank.ts): parameters bases [R, K, C, KH, KW], basisBias
+ * [R, K] and logits [OH, OW, R]; it computes the locally connected layer of weight [OH, OW, K, C, KH, KW]
+ * and bias [OH, OW, K] (`weightShape` and `biasShape`, materialised from them: not parameters).
+ */
+export interface LowRankPlan extends PlanBase {
+  kind: 'lowrank';
+  geometry: WindowGeometry;
+  /** R: the number of basis banks, 1 to OH·OW. */
+  rank: number;
+  basesShape: number[];
+  basisBiasShape: number[];
+  logitsShape: number[];
+  /** The materialised weight's shape (a locally connected layer's). */
+  weightShape: number[];
+  /** The materialised bias's shape. */
+  biasShape: number[];
+}
+
 /** A dense layer: weight [O, I], bias [O]. */
 export interface DensePlan extends ParameterizedPlan {
   kind: 'dense';
@@ -42,16 +61,31 @@ export interface ParameterFreePlan extends PlanBase {
   kind: 'relu' | 'flatten';
 }
 
+/** A fixed input mask (variable connection probability): drops each unit with probability `drop`, drawn from `seed`. */
+export interface MaskPlan extends PlanBase {
+  kind: 'mask';
+  drop: number;
+  seed: number;
+}
+
 /** One layer of a network, resolved: see {@link planNetwork}. */
-export type LayerPlan = ConvPlan | LocalPlan | DensePlan | ParameterFreePlan;
+export type LayerPlan = ConvPlan | LocalPlan | LowRankPlan | DensePlan | ParameterFreePlan | MaskPlan;
 
 const NAME_PREFIX: Record<LayerSpec['type'], string> = {
   conv: 'conv',
   local: 'lc',
+  // A low-rank layer is a locally connected layer with a constrained bank: it keeps the 'lc' name and the
+  // window number, so a freed layer is lc2 whatever its form and the divergence columns of every rank
+  // line up with the full locally connected layer's.
+  lowrank: 'lc',
   dense: 'dense',
   relu: 'relu',
   flatten: 'flatten',
+  mask: 'mask',
 };
+
+/** Conv, local and low-rank layers are numbered together, so a layer freed from conv2 is lc2. */
+const COUNTER: Partial<Record<LayerSpec['type'], string>> = { conv: 'window', local: 'window', lowrank: 'window' };
 
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1;
@@ -71,7 +105,7 @@ function resolveKernel(kernel: Size2d, what: string): [number, number] {
 }
 
 function windowGeometry(
-  layer: Extract<LayerSpec, { type: 'conv' | 'local' }>,
+  layer: Extract<LayerSpec, { type: 'conv' | 'local' | 'lowrank' }>,
   inputShape: number[],
   where: string,
 ): WindowGeometry {
@@ -86,7 +120,8 @@ function planLayer(layer: LayerSpec, name: string, inputShape: number[], where: 
   const base = { name, inputShape };
   switch (layer.type) {
     case 'conv':
-    case 'local': {
+    case 'local':
+    case 'lowrank': {
       const filters = checkPositive(layer.filters, `${where}: filters`);
       const geometry = windowGeometry(layer, inputShape, where);
       const { outputHeight: oh, outputWidth: ow } = geometry;
@@ -96,7 +131,27 @@ function planLayer(layer: LayerSpec, name: string, inputShape: number[], where: 
         return { ...base, kind: 'conv', outputShape, geometry, weightShape: bank, biasShape: [filters] };
       }
       const weightShape = [oh, ow, ...bank];
-      return { ...base, kind: 'local', outputShape, geometry, weightShape, biasShape: [oh, ow, filters] };
+      const biasShape = [oh, ow, filters];
+      if (layer.type === 'local') return { ...base, kind: 'local', outputShape, geometry, weightShape, biasShape };
+      const rank = checkPositive(layer.rank, `${where}: rank`);
+      if (rank > oh * ow) {
+        throw new RangeError(
+          `${where}: rank ${rank} exceeds the layer's ${oh}x${ow} = ${oh * ow} output positions; at most ${oh * ow} ` +
+            '(rank OH·OW already reaches every locally connected layer)',
+        );
+      }
+      return {
+        ...base,
+        kind: 'lowrank',
+        outputShape,
+        geometry,
+        rank,
+        basesShape: [rank, ...bank],
+        basisBiasShape: [rank, filters],
+        logitsShape: [oh, ow, rank],
+        weightShape,
+        biasShape,
+      };
     }
     case 'dense': {
       const units = checkPositive(layer.units, `${where}: units`);
@@ -111,17 +166,26 @@ function planLayer(layer: LayerSpec, name: string, inputShape: number[], where: 
       return { ...base, kind: 'relu', outputShape: [...inputShape] };
     case 'flatten':
       return { ...base, kind: 'flatten', outputShape: [inputShape.reduce((a, b) => a * b, 1)] };
+    case 'mask': {
+      if (typeof layer.drop !== 'number' || !(layer.drop >= 0 && layer.drop < 1)) {
+        throw new RangeError(`${where}: drop must be a probability in [0, 1), got ${JSON.stringify(layer.drop)}`);
+      }
+      if (!Number.isInteger(layer.seed) || layer.seed < 0 || layer.seed > 0xffffffff) {
+        throw new RangeError(`${where}: seed must be an integer in [0, 2^32), got ${JSON.stringify(layer.seed)}`);
+      }
+      return { ...base, kind: 'mask', outputShape: [...inputShape], drop: layer.drop, seed: layer.seed };
+    }
     default:
       throw new TypeError(
         `${where}: unknown layer type ${JSON.stringify((layer as { type?: unknown }).type)}; ` +
-          "expected 'conv', 'local', 'dense', 'relu' or 'flatten'",
+          "expected 'conv', 'local', 'lowrank', 'dense', 'relu', 'flatten' or 'mask'",
       );
   }
 }
 
 /**
- * Resolves every layer of a network: names ('conv1', 'lc1', 'relu1', 'dense1', ... numbered per kind
- * from 1; the first flatten is 'flatten', later ones 'flatten2', ...), per-sample shapes, window
+ * Resolves every layer of a network: names ('conv1', 'lc2', 'relu1', 'dense1', ... numbered per kind
+ * from 1, conv, local and low-rank layers together, local and low-rank both 'lc'; the first flatten is 'flatten', later ones 'flatten2', ...), per-sample shapes, window
  * geometry and parameter shapes. Throws a clear error for a malformed spec, a layer that does not fit
  * its input, or a last layer whose output is not [classes].
  */
@@ -141,8 +205,11 @@ export function planNetwork(spec: NetworkSpec): LayerPlan[] {
   const plans = spec.layers.map((layer, index) => {
     if (layer === null || typeof layer !== 'object') throw new TypeError(`${what}: layers[${index}] must be an object`);
     const prefix = NAME_PREFIX[layer.type] ?? String(layer.type);
-    const count = (counts.get(prefix) ?? 0) + 1;
-    counts.set(prefix, count);
+    const counter = COUNTER[layer.type] ?? prefix;
+    // A mask is named after the window layer it comes before (mask2 masks lc2's input).
+    const count = layer.type === 'mask' ? (counts.get('window') ?? 0) + 1 : (counts.get(counter) ?? 0) + 1;
+    if (layer.type === 'mask' && counts.get('mask') === count) throw new RangeError(`${what}: layers[${index}]: a second mask before window layer ${count}`);
+    counts.set(counter, count);
     const name = layer.type === 'flatten' && count === 1 ? 'flatten' : `${prefix}${count}`;
     const plan = planLayer(layer, name, shape, `${what}: layers[${index}] (${name})`);
     shape = plan.outputShape;
@@ -154,15 +221,35 @@ export function planNetwork(spec: NetworkSpec): LayerPlan[] {
   return plans;
 }
 
-/** Whether a plan has a weight and a bias. */
+/** Whether a plan has a weight and a bias (a low-rank layer has bases, basis biases and logits instead). */
 export function hasParameters(plan: LayerPlan): plan is ConvPlan | LocalPlan | DensePlan {
   return plan.kind === 'conv' || plan.kind === 'local' || plan.kind === 'dense';
 }
 
-/** Number of trainable values of a network (weights and biases), without allocating it. */
+/**
+ * The trainable tensors of a layer, by the names a model gives them ('<layer>.weight' and '.bias', or
+ * '<layer>.bases', '.basisBias' and '.logits' for a low-rank layer), with their shapes; none for a layer
+ * without parameters.
+ */
+export function parameterShapes(plan: LayerPlan): { name: string; shape: number[] }[] {
+  if (plan.kind === 'lowrank') {
+    return [
+      { name: `${plan.name}.bases`, shape: plan.basesShape },
+      { name: `${plan.name}.basisBias`, shape: plan.basisBiasShape },
+      { name: `${plan.name}.logits`, shape: plan.logitsShape },
+    ];
+  }
+  if (!hasParameters(plan)) return [];
+  return [
+    { name: `${plan.name}.weight`, shape: plan.weightShape },
+    { name: `${plan.name}.bias`, shape: plan.biasShape },
+  ];
+}
+
+/** Number of trainable values of a network (weights and biases; a low-rank layer's bases, basis biases and logits), without allocating it. */
 export function specParameterCount(spec: NetworkSpec): number {
   const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
   return planNetwork(spec)
-    .filter(hasParameters)
-    .reduce((total, plan) => total + size(plan.weightShape) + size(plan.biasShape), 0);
+    .flatMap(parameterShapes)
+    .reduce((total, p) => total + size(p.shape), 0);
 }

@@ -10,7 +10,8 @@ export interface InitialParameters {
   bias: Tensor<'float32'>;
 }
 
-function checkParameter(t: Tensor, shape: readonly number[], device: string, what: string): void {
+/** Throws unless `t` is a live float32 tensor of `shape` on `device`; `what` names it ('conv1.weight'). */
+export function checkParameter(t: Tensor, shape: readonly number[], device: string, what: string): void {
   if (!(t instanceof Tensor) || t.disposed) throw new TypeError(`${what} must be a live Tensor`);
   if (t.dtype !== 'float32') throw new TypeError(`${what} must be float32, got ${t.dtype}`);
   const actual = t.shape;

@@ -3,7 +3,7 @@
 import { CsvError, InfoRecord, parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { formatNumberCell, parseNumberCell } from './numbers';
-import { EpochRecord, LayerDivergence, ModelName, PhaseName, sortRecords } from './records';
+import { EpochRecord, LayerDivergence, ModelName, PhaseName, publishedLayer, sortRecords } from './records';
 
 /** The columns of the published CSV, in their order (dist_ and cos_ describe the first LC layer). */
 export const PUBLISHED_COLUMNS = [
@@ -11,8 +11,8 @@ export const PUBLISHED_COLUMNS = [
   'translation', 'noise', 'edge_noise', 'rotation', 'swap', 'dist_1', 'dist_4', 'cos_1', 'cos_4',
 ] as const;
 
-/** The columns wsr-native adds after the published ones (divergence: of the first LC layer). */
-export const EXTRA_COLUMNS = ['phase', 'test_accuracy', 'divergence', 'seconds', 'learning_rate'] as const;
+/** The columns wsr-native adds after the published ones (divergence: layer 1's, as dist_ and cos_). */
+export const EXTRA_COLUMNS = ['phase', 'test_accuracy', 'divergence', 'seconds', 'learning_rate', 'tie_penalty'] as const;
 
 /** The per-layer column suffixes, in their order; each column is named `<layer>_<suffix>`. */
 export const LAYER_COLUMN_SUFFIXES = ['dist_1', 'dist_4', 'cos_1', 'cos_4', 'divergence'] as const;
@@ -39,13 +39,13 @@ function layerCells(layer: LayerDivergence | undefined): string[] {
 }
 
 function rowCells(r: EpochRecord, layers: readonly string[]): string[] {
-  const first = r.layers[0];
+  const first = publishedLayer(r);
   const n = formatNumberCell;
   return [
     n(r.epoch), r.model, r.aug_type, n(r.aug), n(r.vcp), n(r.loss), n(r.val_loss), n(r.accuracy), n(r.val_accuracy),
     n(r.translation), n(r.noise), n(r.edge_noise), n(r.rotation), n(r.swap),
     ...layerCells(first).slice(0, 4),
-    r.phase, n(r.test_accuracy), first ? n(first.divergence) : '', n(r.seconds), n(r.learning_rate),
+    r.phase, n(r.test_accuracy), first ? n(first.divergence) : '', n(r.seconds), n(r.learning_rate), n(r.tie_penalty),
     ...layers.flatMap((name) => layerCells(r.layers.find((l) => l.layer === name))),
   ];
 }
@@ -176,6 +176,7 @@ export function parseMetricsCsv(text: string): EpochRecord[] {
       layers: parsedLayers,
       seconds: value(row, 'seconds'),
       learning_rate: value(row, 'learning_rate'),
+      tie_penalty: num(row, 'tie_penalty'),
     };
   });
 }

@@ -60,7 +60,7 @@ export async function reportRun(runDir: string, options: ReportOptions & { style
 export { RUN_FILES, readRunRecords, writeMetricsCsv } from './metricsFiles';
 export { MetricsLog } from './metricsLog';
 export type { EpochRecord, LayerDivergence, ModelName, PhaseName, RobustnessKey } from './records';
-export { ROBUSTNESS_KEYS, PUBLISHED_RADII, sortRecords, recordsOf, conversionEpoch, firstLayer } from './records';
+export { ROBUSTNESS_KEYS, PUBLISHED_RADII, sortRecords, recordsOf, conversionEpoch, firstLayer, publishedLayer } from './records';
 export { metricsCsv, parseMetricsCsv, metricsCsvColumns, layerNames, PUBLISHED_COLUMNS, EXTRA_COLUMNS, LAYER_COLUMN_SUFFIXES } from './csv';
 export { metricsJsonl, metricsJsonlLine, appendMetricsJsonl, parseMetricsJsonl, readMetricsJsonl, repairMetricsJsonl } from './jsonl';
 export type { MetricsJsonl } from './jsonl';

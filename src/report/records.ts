@@ -39,7 +39,7 @@ export interface EpochRecord {
   aug_type: string;
   /** Its level (noise σ, e.g. 0.5; see src/train/augmentations.ts); 0 for none; NaN for several. */
   aug: number;
-  /** Published column kept for compatibility; its meaning is undocumented, always written as 0. */
+  /** Ott et al.'s variable connection probability: the FCN's input-mask drop rate (--vcp); 0 for the CNN. */
   vcp: number;
   loss: number;
   val_loss: number;
@@ -59,6 +59,16 @@ export interface EpochRecord {
   /** Wall time of the epoch in seconds. */
   seconds: number;
   learning_rate: number;
+  /** The soft-tying penalty λ/2·Σ‖W_ij − W̄‖², mean over the epoch's steps (FCN with --tie-penalty); null or absent otherwise. */
+  tie_penalty?: number | null;
+}
+
+/**
+ * The layer whose distances fill the published dist_/cos_ columns: layer 1 (lc1, or 'layer1' read
+ * from a published CSV); undefined when it was not freed.
+ */
+export function publishedLayer(record: EpochRecord): LayerDivergence | undefined {
+  return record.layers.find((l) => l.layer === 'lc1' || l.layer === 'layer1');
 }
 
 /** The first locally connected layer of a record, or undefined (CNN rows). */

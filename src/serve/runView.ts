@@ -5,6 +5,7 @@ import fs from 'fs';
 import path from 'path';
 import { EpochRecord, FigureSpec, SkippedFigure, buildFigureSpecs, markedConversion, readRunRecords, summarize, summaryCells, withFigureConfig } from '../report';
 import { runPaths } from '../train/runFolder';
+import { NO_SHARING, SharingSettings, describeSharing } from '../train/sharing';
 import { RunStatus, runProgress } from './scan';
 
 /** A run as the page shows it. */
@@ -57,10 +58,12 @@ function facts(configFile: string): string[] {
   const out: string[] = [];
   if (typeof config.created === 'string') out.push(`started ${config.created.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`);
   if (config.experiment && typeof config.experiment.id === 'number') out.push(`experiment ${config.experiment.id}`);
-  if (s.dataset !== undefined) out.push(`dataset ${String(s.dataset)}`);
+  if (s.dataset !== undefined) out.push(`dataset ${String(s.dataset)}${s.labels === 'coarse' ? ' (coarse labels)' : ''}`);
   if (typeof s.noise === 'number') out.push(`noise σ ${s.noise}`);
   if (s.cnnEpochs !== undefined) out.push(`CNN ${String(s.cnnEpochs)} + FCN ${String(s.fcnEpochs)} epochs`);
   if (s.lr !== undefined) out.push(`lr ${String(s.lr)}`);
+  const sharing = describeSharing({ ...NO_SHARING, ...(s as Partial<SharingSettings>) });
+  if (sharing !== null) out.push(sharing);
   if (s.seed !== undefined) out.push(`seed ${String(s.seed)}`);
   if (config.device?.name) out.push(`device ${config.device.name}`);
   return out;

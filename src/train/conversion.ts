@@ -1,9 +1,13 @@
-// The check, at conversion, that the locally connected twin computes what the CNN computes: both
-// run over the whole validation set and their logits are compared (once, outside training, so
-// the logits are read back to the host).
+// The conversion: the CNN's weight sharing freed (every convolution, or those --free names) into
+// its locally connected twin, and the check that the twin computes what the CNN computes: both run
+// over the whole validation set and their logits are compared (once, outside training, so the
+// logits are read back to the host). With VCP the masks then change the function by design: the
+// check is of the unmasked twin, and the log says what the masks cost.
 import { Sequential } from '../nn/model';
 import type { LayerDivergence } from '../report';
 import { DeviceSplit } from './batches';
+import { Evaluator, layerDivergences } from './evaluate';
+import { SharingSettings, fcnOptions } from './sharing';
 
 /** How closely the converted FCN reproduced the CNN, and its divergence right after conversion. */
 export interface ConversionCheck {
@@ -114,4 +118,37 @@ export function describeConversion(c: ConversionCheck): string {
     `max |Δlogit| ${c.maxAbsDiff.toExponential(2)}, max relative difference ${c.maxRelDiff.toExponential(2)}, ` +
     `${c.predictionsEqual ? 'all predictions equal' : `${c.predictionMismatches} prediction(s) differ within rounding`}${dist}`
   );
+}
+
+/**
+ * Frees `cnn`'s weight sharing as `settings` ask, checks the unmasked twin against the CNN over
+ * `split`, and returns the FCN (masked when VCP is on), the check, and the lines for the log.
+ */
+export async function freeWeightSharing(
+  cnn: Sequential,
+  settings: SharingSettings & { seed: number; batchSize: number },
+  split: DeviceSplit,
+  validation: Evaluator,
+  epoch: number,
+): Promise<{ fcn: Sequential; check: ConversionCheck; lines: string[] }> {
+  const options = fcnOptions(settings, cnn.spec);
+  const unmasked = cnn.toLocal({ layers: options.layers });
+  let fcn = unmasked;
+  try {
+    const check = checkConversion(cnn, unmasked, split, settings.batchSize, epoch, layerDivergences(unmasked));
+    const lines = [describeConversion(check)];
+    if (options.mask) {
+      const before = (await validation.evaluate(unmasked, false)).accuracy;
+      fcn = cnn.toLocal(options);
+      const after = (await validation.evaluate(fcn, false)).accuracy;
+      const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
+      lines.push(`VCP masks (p ${settings.vcp}) before each freed layer: validation accuracy ${pct(before)} unmasked, ${pct(after)} masked at conversion`);
+      unmasked.dispose();
+    }
+    return { fcn, check, lines };
+  } catch (error) {
+    if (fcn !== unmasked) fcn.dispose();
+    unmasked.dispose();
+    throw error;
+  }
 }

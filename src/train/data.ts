@@ -2,7 +2,7 @@
 // with checksums of every file read and of every split, for config.json; then on the device.
 import { createHash } from 'crypto';
 import fs from 'fs';
-import { DataSplits, ImageDataset, ImageShape, SplitPart, datasetImageShape, datasetInfo, makeSplits } from '../data';
+import { DataSplits, ImageDataset, ImageShape, SplitPart, datasetImageShape, datasetInfo, datasetLabels, makeSplits } from '../data';
 import { DeviceSplit, augmentPlan, derivedSeed } from './batches';
 import { Evaluator } from './evaluate';
 import { TrainSettings } from './settings';
@@ -24,6 +24,8 @@ export interface SplitChecksum {
 /** How the data of a run was found, read and split: the `data` section of config.json. */
 export interface DataReport {
   dataset: TrainSettings['dataset'];
+  /** The label set read (absent in runs made before --labels: 'fine'). */
+  labels?: TrainSettings['labels'];
   /** The folder or archive read, or 'synthetic(…)'. */
   source: string;
   classNames: string[];
@@ -75,7 +77,7 @@ export function splitChecksum(part: SplitPart | null): SplitChecksum | null {
 
 /** Reads the settings' dataset, with the SHA-256 of each file read (of each generated file's bytes for generated data). */
 async function readDataset(settings: TrainSettings): Promise<{ dataset: ImageDataset; files: DataFileChecksum[] }> {
-  const { dataset, files } = await datasetInfo(settings.dataset).read(settings.dataDir);
+  const { dataset, files } = await datasetInfo(settings.dataset).read(settings.dataDir, { labels: settings.labels });
   if (files) return { dataset, files: files.map(sha256File) };
   const generated = [...dataset.train, ...(dataset.test ? [dataset.test] : [])].map((f) => ({
     file: `${f.name} (generated)`,
@@ -102,6 +104,7 @@ export async function loadRunData(settings: TrainSettings): Promise<RunData> {
     splits,
     report: {
       dataset: settings.dataset,
+      labels: settings.labels,
       source: dataset.source,
       classNames: dataset.classNames,
       imageShape: datasetImageShape(dataset),
@@ -130,12 +133,13 @@ export async function loadRunData(settings: TrainSettings): Promise<RunData> {
  */
 export function onDevice(settings: TrainSettings, device: string, data: RunData, own: <T extends { dispose(): void }>(o: T) => T) {
   const info = datasetInfo(settings.dataset);
+  const { network, classes } = datasetLabels(settings.dataset, settings.labels);
   const shape = data.report.imageShape;
-  if (shape.join('x') !== info.network.inputShape.join('x')) {
-    throw new Error(`${data.report.source}: images of shape ${shape.join('×')}, but ${info.title}'s network takes ${info.network.inputShape.join('×')}`);
+  if (shape.join('x') !== network.inputShape.join('x')) {
+    throw new Error(`${data.report.source}: images of shape ${shape.join('×')}, but ${info.title}'s network takes ${network.inputShape.join('×')}`);
   }
   const split = (name: string, part: SplitPart, withSwapped = false): DeviceSplit =>
-    own(new DeviceSplit(name, part.images, part.labels, part.count, device, info.classes, shape, withSwapped));
+    own(new DeviceSplit(name, part.images, part.labels, part.count, device, classes, shape, withSwapped));
   const train = split('train', data.splits.train, settings.swap > 0);
   const validationSplit = split('validation', data.splits.validation);
   const testSplit = data.splits.test ? split('test', data.splits.test) : null;

@@ -172,19 +172,20 @@ export interface EpochMeasurements {
   epoch: number;
   model: ModelName;
   phase: PhaseName;
-  train: PassResult;
+  /** The training pass, and the mean soft-tying penalty of its steps (null without one). */
+  train: PassResult & { tiePenalty?: number | null };
   validation: EvaluationResult;
   testAccuracy: number | null;
   layers: LayerDivergence[];
   seconds: number;
 }
 
-/** The columns every record of a run shares: its training augmentation (aug_type, aug), vcp, and its learning rate. */
+/** The columns a run's records share: its training augmentation (aug_type, aug), its learning rate, and the FCN's vcp. */
 export type RunColumns = Pick<EpochRecord, 'aug_type' | 'aug' | 'vcp' | 'learning_rate'>;
 
 /** The columns every record of a run with `settings` shares (worked out once, before the first epoch). */
 export function runColumns(settings: TrainSettings): RunColumns {
-  return { ...augmentationColumns(settings), vcp: 0, learning_rate: settings.lr };
+  return { ...augmentationColumns(settings), vcp: settings.vcp, learning_rate: settings.lr };
 }
 
 /** The record of an epoch, in the published columns' terms. */
@@ -195,7 +196,7 @@ export function epochRecord(run: RunColumns, m: EpochMeasurements): EpochRecord 
     phase: m.phase,
     aug_type: run.aug_type,
     aug: run.aug,
-    vcp: run.vcp,
+    vcp: m.model === 'fcn' ? run.vcp : 0, // the masks are the FCN's
     loss: m.train.loss,
     val_loss: m.validation.loss,
     accuracy: m.train.accuracy,
@@ -209,6 +210,7 @@ export function epochRecord(run: RunColumns, m: EpochMeasurements): EpochRecord 
     layers: m.layers,
     seconds: m.seconds,
     learning_rate: run.learning_rate,
+    tie_penalty: m.train.tiePenalty ?? null,
   };
 }
 

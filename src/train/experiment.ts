@@ -3,21 +3,22 @@
 // its locally connected twin, interleaved epoch by epoch on the same data order and
 // augmentations), the test — and every step below it is one function. A run is resumable after
 // any completed epoch: its folder (runFolder.ts) holds the state that says where it stands.
-import { datasetInfo } from '../data/datasets';
+import { datasetLabels } from '../data/datasets';
 import { numThreads, resolveDevice, setNumThreads } from '../device';
 import { Sequential } from '../nn/model';
 import { type EpochRecord, type PhaseName, formatSummaryTable, summarize } from '../report';
 import { Tensor } from '../tensor';
 import { AugmentPlan, DeviceSplit, batchesPerEpoch, trainingOrder } from './batches';
-import { checkConversion, describeConversion } from './conversion';
+import { freeWeightSharing } from './conversion';
 import { RunData, loadRunData, onDevice } from './data';
 import { Evaluator, RunColumns, epochRecord, layerDivergences, phaseEndLine, recordLine, runColumns } from './evaluate';
 import { initModelFrom } from './initFrom';
-import { Progress, ProgressStream, RunInterrupted, StopRequest, YieldPoint, progressFor, stoppedLine } from './progress';
+import { NonFiniteLossError, Progress, ProgressStream, RunInterrupted, StopRequest, YieldPoint, progressFor, stoppedLine } from './progress';
 import { checkSameData, describeStart, newConfig } from './runConfig';
 import { ModelState, RunFolder, RunState } from './runFolder';
 import { TrainSettings, checkSettings } from './settings';
-import { ModelTrainer, NonFiniteLossError, makeOptimizer } from './trainer';
+import { fcnOptions } from './sharing';
+import { ModelTrainer, makeOptimizer } from './trainer';
 
 /** What {@link runTraining} is asked to do. */
 export interface RunRequest {
@@ -160,13 +161,13 @@ function startFolder(folder: RunFolder, request: RunRequest, device: string, dat
     const dropped = resumed.droppedRecords ? `; dropped ${resumed.droppedRecords} record(s) of later epochs` : '';
     progress.line(state ? `resuming after epoch ${state.completedEpoch} (phase ${state.phase})${dropped}` : 'resuming a run that completed no epoch: starting from the beginning');
   }
-  for (const line of describeStart(folder.paths.dir, device, request.settings, data)) progress.line(line);
+  for (const line of describeStart(folder.paths.dir, device, { ...folder.config, settings: request.settings }, data)) progress.line(line);
   return state;
 }
 
-/** A fresh, seeded CNN of the dataset's network, with its optimizer. */
+/** A fresh, seeded CNN of the dataset's network (ending in its labels' classes), with its optimizer. */
 function newCnn(run: Run): ModelTrainer {
-  const model = Sequential.create(datasetInfo(run.settings.dataset).network, { device: run.device, seed: run.settings.seed });
+  const model = Sequential.create(datasetLabels(run.settings.dataset, run.settings.labels).network, { device: run.device, seed: run.settings.seed });
   return run.own(new ModelTrainer('cnn', model, makeOptimizer(run.settings), run.settings.patience));
 }
 
@@ -196,17 +197,17 @@ async function convert(run: Run, cnn: ModelTrainer): Promise<Branches> {
   const { settings, folder } = run;
   const started = Date.now();
   const epoch = cnn.epoch;
-  const fcn = run.own(new ModelTrainer('fcn', cnn.model.toLocal(), makeOptimizer(settings), settings.patience));
+  const converted = await freeWeightSharing(cnn.model, settings, run.validationSplit, run.validation, epoch);
+  const fcn = run.own(new ModelTrainer('fcn', converted.fcn, makeOptimizer(settings), settings.patience, settings));
   fcn.epoch = epoch;
-  const layers = layerDivergences(fcn.model);
-  const check = checkConversion(cnn.model, fcn.model, run.validationSplit, settings.batchSize, epoch, layers);
-  run.progress.line(describeConversion(check));
+  const { check, lines } = converted;
+  for (const line of lines) run.progress.line(line);
   // config.json keeps the numbers; the divergence maps (all zeros here) live in metrics.jsonl.
   folder.updateConfig((config) => (config.conversion = { ...check, layers: check.layers.map(({ divergenceMap: _map, ...rest }) => rest) }));
   const validation = await run.validation.evaluate(fcn.model, settings.robustness, run.yieldPoint);
   // The conversion point: the FCN before any training (no training loss of its own, hence NaN).
-  const train = { loss: NaN, accuracy: NaN };
-  folder.metrics.append([epochRecord(run.columns, { epoch, model: 'fcn', phase: 'cnn', train, validation, testAccuracy: null, layers, seconds: (Date.now() - started) / 1000 })]);
+  const train = { loss: NaN, accuracy: NaN, tiePenalty: null };
+  folder.metrics.append([epochRecord(run.columns, { epoch, model: 'fcn', phase: 'cnn', train, validation, testAccuracy: null, layers: check.layers, seconds: (Date.now() - started) / 1000 })]);
 
   const phaseTest = cnn.testAccuracy;
   cnn.beginPhase(settings.patience);
@@ -227,7 +228,7 @@ function restoreBranches(run: Run, state: RunState): Branches {
   const cnn = newCnn(run);
   // The FCN's shell comes from converting the CNN (much cheaper than a fresh seeded initialisation);
   // every parameter and tied kernel is then overwritten by its checkpoint.
-  const fcn = run.own(new ModelTrainer('fcn', cnn.model.toLocal(), makeOptimizer(settings), settings.patience));
+  const fcn = run.own(new ModelTrainer('fcn', cnn.model.toLocal(fcnOptions(settings, cnn.model.spec)), makeOptimizer(settings), settings.patience, settings));
   folder.restoreModel(fcn, state.models.fcn, settings.patience);
   folder.restoreModel(cnn, state.models.cnn, settings.patience);
   const states = { cnn: state.models.cnn, fcn: state.models.fcn };

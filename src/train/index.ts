@@ -69,8 +69,8 @@ export { loadRunData, splitChecksum } from './data';
 export type { RunData, DataReport, DataFileChecksum, SplitChecksum } from './data';
 export { Evaluator, ROBUSTNESS_COLUMNS, layerDivergences, EarlyStopping, runColumns, epochRecord, recordLine, phaseEndLine } from './evaluate';
 export type { EvaluationResult, PassResult, EarlyStoppingState, EpochMeasurements, RunColumns } from './evaluate';
-export { ModelTrainer, NonFiniteLossError, makeOptimizer, readModelWeights, checkpointName } from './trainer';
-export type { EpochInputs, ModelCheckpointMeta } from './trainer';
+export { ModelTrainer, makeOptimizer, readModelWeights, checkpointName } from './trainer';
+export type { EpochInputs, ModelCheckpointMeta, Tying } from './trainer';
 export { checkConversion, describeConversion, CONVERSION_REL_TOLERANCE } from './conversion';
 export type { ConversionCheck } from './conversion';
 export { checkInitFile, initModelFrom } from './initFrom';
@@ -81,5 +81,5 @@ export { RunFolder, runPaths, defaultRunDir, readConfig, readRunState, writeChec
 export type { RunPaths, RunState, ModelState, Checkpoint, CheckpointedModel } from './runFolder';
 export { newConfig, deviceReport } from './runConfig';
 export type { RunConfig, DeviceReport } from './runConfig';
-export { progressFor, BarProgress, LineProgress, formatDuration, StopRequest, RunInterrupted, YieldPoint } from './progress';
+export { progressFor, BarProgress, LineProgress, formatDuration, StopRequest, RunInterrupted, NonFiniteLossError, YieldPoint } from './progress';
 export type { Progress, ProgressStream } from './progress';

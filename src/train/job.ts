@@ -3,14 +3,13 @@
 // run through here. SIGINT/SIGTERM stop the run cleanly (a second signal quits at once), the
 // summary goes to stdout, errors to stderr as one clear message, and the outcome is an exit code.
 import { DatasetError } from '../data';
-import { datasetInfo } from '../data/datasets';
+import { datasetLabels } from '../data/datasets';
 import { runTraining } from './experiment';
 import { resumedSettings } from './flags';
 import { checkInitFile } from './initFrom';
-import { ProgressStream, StopRequest } from './progress';
+import { NonFiniteLossError, ProgressStream, StopRequest } from './progress';
 import { readConfig, runPaths } from './runFolder';
 import { TrainSettings, resolveSettings, savedSettings } from './settings';
-import { NonFiniteLossError } from './trainer';
 
 /** Where a job writes: results to stdout, progress and errors to stderr. */
 export interface JobStreams {
@@ -79,7 +78,7 @@ export async function runTrainJob(job: TrainJob, io: JobStreams = processStreams
   try {
     const settings = jobSettings(job);
     // A file that cannot fit is refused before a run folder is made.
-    if (settings.initFrom && !job.resume) checkInitFile(settings.initFrom, datasetInfo(settings.dataset).network);
+    if (settings.initFrom && !job.resume) checkInitFile(settings.initFrom, datasetLabels(settings.dataset, settings.labels).network);
     const outcome = await runTraining({
       settings,
       runDir: job.runDir,

@@ -3,6 +3,7 @@
 // listens for (a long synchronous epoch of native calls gives the event loop a turn now and then,
 // so that a SIGINT handler can run, and stops there when asked to).
 import { SingleBar } from 'cli-progress';
+import type { ModelName } from '../report';
 import { terminalBar } from '../util/terminalBar';
 import type { TerminalStream } from '../util/terminalStream';
 
@@ -145,6 +146,22 @@ export function progressFor(out: ProgressStream): Progress {
 export function stoppedLine(status: 'interrupted' | 'stopped', epoch: number, checkpoints: string, dir: string): string {
   const where = epoch > 0 ? `the checkpoint of epoch ${epoch} is in ${checkpoints}` : 'no epoch was completed yet';
   return `${status}: ${where}. Resume with: npx wsr-native train --resume ${dir}`;
+}
+
+/** A model's loss became NaN or infinite: the run stops and keeps the last good checkpoint. */
+export class NonFiniteLossError extends Error {
+  /** The last completed epoch, whose checkpoint is kept (0: none); set by the run. */
+  lastGoodEpoch = 0;
+
+  constructor(
+    readonly model: ModelName,
+    readonly epoch: number,
+    readonly what: string,
+    readonly value: number,
+  ) {
+    super(`${model} epoch ${epoch}: ${what} is ${value}; training diverged`);
+    this.name = 'NonFiniteLossError';
+  }
 }
 
 // ---- stopping a run between batches -------------------------------------------------------------

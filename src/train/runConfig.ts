@@ -2,7 +2,7 @@
 // the machine and device, the networks, how the data was read and split (with checksums), and,
 // once they happen, the --init-from file, the conversion check and each resumption.
 import fs from 'fs';
-import { datasetInfo } from '../data/datasets';
+import { datasetLabels } from '../data/datasets';
 import { devices, numThreads } from '../device';
 import { packageRoot } from '../native';
 import { specParameterCount } from '../nn/plan';
@@ -11,6 +11,7 @@ import type { ConversionCheck } from './conversion';
 import type { DataReport, RunData } from './data';
 import type { InitFromRecord } from './initFrom';
 import { EXPERIMENT_PRESETS, TrainSettings, describeSettings } from './settings';
+import { fcnOptions } from './sharing';
 
 /** The device a run used. */
 export interface DeviceReport {
@@ -36,7 +37,8 @@ export interface RunConfig {
   threads: number;
   node: string;
   platform: string;
-  networks: { cnn: { name: string; parameters: number }; fcn: { name: string; parameters: number } };
+  /** The two networks: name, parameter count and outputs (the classes of the run's labels). */
+  networks: { cnn: NetworkRecord; fcn: NetworkRecord };
   data: DataReport;
   /** The file the CNN started from (--init-from) and its SHA-256, once loaded. */
   initFrom?: InitFromRecord;
@@ -44,6 +46,14 @@ export interface RunConfig {
   conversion: ConversionCheck | null;
   /** Each continuation of the run. */
   resumes: { at: string; fromEpoch: number; device: string; threads: number; argv: string[] }[];
+}
+
+/** A network as config.json records it. */
+export interface NetworkRecord {
+  name: string;
+  parameters: number;
+  /** Its outputs: the classes of the run's dataset and labels (absent in runs made before --labels). */
+  classes?: number;
 }
 
 function packageInfo(): { name: string; version: string } {
@@ -60,10 +70,10 @@ export function deviceReport(name: string): DeviceReport {
 
 /** The config of a new run of `settings` on `device` over `data`, started by `argv`. */
 export function newConfig(settings: TrainSettings, argv: string[], device: string, data: RunData): RunConfig {
-  const cnn = datasetInfo(settings.dataset).network;
-  const parameters = (form: 'cnn' | 'fcn'): { name: string; parameters: number } => {
-    const spec = form === 'cnn' ? cnn : toLocalSpec(cnn);
-    return { name: spec.name, parameters: specParameterCount(spec) };
+  const cnn = datasetLabels(settings.dataset, settings.labels).network;
+  const parameters = (form: 'cnn' | 'fcn'): NetworkRecord => {
+    const spec = form === 'cnn' ? cnn : toLocalSpec(cnn, fcnOptions(settings, cnn));
+    return { name: spec.name, parameters: specParameterCount(spec), classes: spec.classes };
   };
   const preset = settings.experiment !== null ? EXPERIMENT_PRESETS[settings.experiment as 0 | 1 | 2 | 3] : null;
   return {
@@ -99,13 +109,15 @@ export function checkSameData(config: RunConfig, data: RunData): void {
   }
 }
 
-/** The lines a run starts its log with: its folder, device, settings, data and split. */
-export function describeStart(dir: string, device: string, settings: TrainSettings, data: RunData): string[] {
+/** The lines a run starts its log with: its folder, device, settings, networks, data and split. */
+export function describeStart(dir: string, device: string, config: RunConfig, data: RunData): string[] {
   const dev = deviceReport(device);
+  const { cnn, fcn } = config.networks;
   return [
     `run folder: ${dir}`,
     `device: ${dev.name} (${dev.description}), ${numThreads()} CPU thread(s)`,
-    describeSettings(settings),
+    describeSettings(config.settings),
+    `networks: ${cnn.name} ${cnn.parameters.toLocaleString('en-US')} parameters, ${fcn.name} ${fcn.parameters.toLocaleString('en-US')}`,
     `data: ${data.report.source}`,
     data.report.split.description,
   ];

@@ -3,10 +3,11 @@
 // the checks, the one-line description and the resume rules (the CLI's options are built from it
 // in src/cli/trainOptions.ts). A new setting is one entry here and one field of TrainSettings.
 import path from 'path';
-import { DATASETS, DATASET_NAMES, DatasetName, DatasetTraining, datasetInfo } from '../data/datasets';
+import { DATASETS, DATASET_NAMES, DatasetName, DatasetTraining, LABEL_SETS, LabelSet, datasetInfo, datasetLabels } from '../data/datasets';
 import { defaultDevice } from '../device';
 import { AugmentationKey, TRAINING_AUGMENTATIONS, describeAugmentations } from './augmentations';
 import { EXPERIMENT_IDS, EXPERIMENT_PRESETS, ExperimentPreset } from './presets';
+import { NO_SHARING, SharingSettings, describeSharing, freeLayersKind, sharingProblem } from './sharing';
 import { ValueKind, booleanKind, deviceKind, integer, numberWhere, oneOf, orNull, pathKind } from './settingKinds';
 
 export type { DatasetName };
@@ -19,9 +20,11 @@ export type OptimizerName = 'adam' | 'sgd';
 export type SplitName = 'standard' | 'paper';
 
 /** The complete, resolved settings of a run: what config.json records and --resume reuses. */
-export interface TrainSettings {
-  /** 'cifar10' or 'mnist' (the files in the data folder), or 'synthetic' (generated, no files needed). */
+export interface TrainSettings extends SharingSettings {
+  /** A dataset of files in the data folder (cifar10, cifar100, mnist, fashion-mnist), or 'synthetic' (generated, no files needed). */
   dataset: DatasetName;
+  /** Which labels to train on: 'fine' (the dataset's classes) or 'coarse' (CIFAR-100's 20 superclasses). */
+  labels: LabelSet;
   /** The data folder (--data-dir); null: WSR_DATA_DIR, else the default cache folder. */
   dataDir: string | null;
   /** 'standard' (train / held-out validation / test) or 'paper' (pooled 80/20, done without the leak). */
@@ -38,6 +41,7 @@ export interface TrainSettings {
   cnnContinueEpochs: number;
   /** Early stopping: epochs without a better validation accuracy before a phase or branch stops. */
   patience: number;
+  // The FCN branch's weight sharing (free, tieEvery, tieStrength, tiePenalty, vcp): see sharing.ts.
   /** Training augmentation levels (0: off); see augmentations.ts for what each level means. */
   swap: number;
   rotation: number;
@@ -127,6 +131,20 @@ export const SETTINGS: readonly AnyEntry[] = Object.freeze<AnyEntry[]>([
     resumable: false,
   },
   {
+    key: 'labels',
+    flag: '--labels <which>',
+    kind: oneOf(LABEL_SETS),
+    default: 'fine',
+    help: "which labels to train on, and so the network's outputs: fine (the dataset's classes) or coarse (cifar100's 20 superclasses; the other datasets have fine labels only)",
+    resumable: false,
+    // Shown where the dataset offers a choice (cifar100's 100 or 20 classes).
+    describe: (s) => {
+      const sets = datasetInfo(s.dataset).labelSets;
+      return Object.keys(sets).length > 1 ? `${s.labels} labels (${sets[s.labels]?.classes ?? '?'} classes)` : null;
+    },
+    absent: 'fine',
+  },
+  {
     key: 'dataDir',
     flag: '--data-dir <dir>',
     kind: orNull(pathKind),
@@ -198,6 +216,53 @@ export const SETTINGS: readonly AnyEntry[] = Object.freeze<AnyEntry[]>([
     default: training((t) => t.patience),
     help: 'early stopping: epochs without a better validation accuracy',
     resumable: false,
+  },
+  {
+    key: 'free',
+    flag: '--free <layers>',
+    kind: freeLayersKind,
+    default: NO_SHARING.free,
+    help: 'the convolutions the conversion frees into locally connected layers (all, or numbers such as 2,3); the others stay convolutions in the FCN branch',
+    resumable: false,
+    absent: NO_SHARING.free,
+  },
+  {
+    key: 'tieEvery',
+    flag: '--tie-every <steps>',
+    kind: integer(0),
+    default: NO_SHARING.tieEvery,
+    help: "FCN branch: every N optimizer steps, pull each freed layer's banks and biases toward their mean over positions (0: never)",
+    resumable: false,
+    absent: NO_SHARING.tieEvery,
+  },
+  {
+    key: 'tieStrength',
+    flag: '--tie-strength <alpha>',
+    kind: numberWhere((v) => v >= 0 && v <= 1, 'must be in [0, 1]'),
+    default: NO_SHARING.tieStrength,
+    help: 'how far each re-tying pulls: W ← (1 − α)·W + α·mean (1: fully re-tied)',
+    resumable: false,
+    absent: NO_SHARING.tieStrength,
+  },
+  {
+    key: 'tiePenalty',
+    flag: '--tie-penalty <lambda>',
+    kind: numberWhere((v) => v >= 0, 'must be >= 0'),
+    default: NO_SHARING.tiePenalty,
+    help: "FCN branch: soft tying, λ/2 · Σ‖W_ij − mean‖² over the freed layers' banks and biases added to the loss (0: none)",
+    resumable: false,
+    absent: NO_SHARING.tiePenalty,
+  },
+  {
+    key: 'vcp',
+    flag: '--vcp <p>',
+    kind: numberWhere((v) => v >= 0 && v < 1, 'must be in [0, 1)'),
+    default: NO_SHARING.vcp,
+    help: "FCN branch: Ott et al.'s variable connection probability, a fixed seeded mask before each freed layer dropping each input unit with probability p",
+    resumable: false,
+    absent: NO_SHARING.vcp,
+    // The sharing settings share one phrase, written by the last of them.
+    describe: (s) => describeSharing(s),
   },
   ...augmentationEntries(),
   {
@@ -365,6 +430,10 @@ export function checkSettings(s: TrainSettings): void {
   if (s.split === 'paper' && s.validation !== null) {
     throw new RangeError('validation sets the held-out count of the standard split; the paper split holds out 20% of the pooled images');
   }
+  datasetLabels(s.dataset, s.labels);
+  const convolutions = datasetInfo(s.dataset).network.layers.filter((l) => l.type === 'conv').length;
+  const sharing = sharingProblem(s, convolutions);
+  if (sharing !== null) throw new RangeError(sharing);
 }
 
 /** The settings that shape the run, in one line for the log: each entry's phrase, in table order. */

@@ -10,6 +10,7 @@ import type { NetworkSpec } from '../nn/spec';
 import { readLossStats, softmaxCrossEntropy } from '../ops/activation';
 import { fill } from '../ops/elementwise';
 import { Adam, Optimizer, OptimizerMeta, SGD } from '../ops/optim';
+import { tieLocal, tiePenaltyBackward } from '../ops/sharing';
 import type { ModelName } from '../report';
 import { Tensor } from '../tensor';
 import { AugmentPlan, DeviceSplit, augmentBatch, batchStream, batchesPerEpoch } from './batches';
@@ -17,6 +18,10 @@ import { EarlyStopping, EarlyStoppingState, PassResult } from './evaluate';
 import { YieldPoint } from './progress';
 import { CHECKPOINT_EXTENSION, Checkpoint, CheckpointedModel, ModelState, readCheckpoint, writeCheckpoint } from './runFolder';
 import { TrainSettings } from './settings';
+import type { SharingSettings } from './sharing';
+
+/** How the FCN branch keeps its freed layers tied while it trains (re-tying, soft tying). */
+export type Tying = Pick<SharingSettings, 'tieEvery' | 'tieStrength' | 'tiePenalty'>;
 
 const PARAM_PREFIX = 'param/';
 const OPTIMIZER_PREFIX = 'optimizer/';
@@ -37,22 +42,6 @@ export interface ModelCheckpointMeta {
 /** The checkpoint file name of `model` after `epoch`: `cnn-e0004.safetensors`. */
 export function checkpointName(model: ModelName, epoch: number): string {
   return `${model}-e${String(epoch).padStart(4, '0')}${CHECKPOINT_EXTENSION}`;
-}
-
-/** A model's loss became NaN or infinite: the run stops and keeps the last good checkpoint. */
-export class NonFiniteLossError extends Error {
-  /** The last completed epoch, whose checkpoint is kept (0: none); set by the run. */
-  lastGoodEpoch = 0;
-
-  constructor(
-    readonly model: ModelName,
-    readonly epoch: number,
-    readonly what: string,
-    readonly value: number,
-  ) {
-    super(`${model} epoch ${epoch}: ${what} is ${value}; training diverged`);
-    this.name = 'NonFiniteLossError';
-  }
 }
 
 /** A new optimizer as the settings ask (Adam with Keras' defaults but lr; SGD with momentum). */
@@ -91,15 +80,20 @@ export class ModelTrainer implements CheckpointedModel {
   private bestFile: string | null = null;
   private bestDirty = false;
   private readonly stats: Tensor;
+  /** float32 [1]: the soft-tying penalty summed over the epoch's steps (with a tie penalty). */
+  private readonly penalty: Tensor | null;
 
+  /** `tying` applies to the freed (locally connected) layers: the FCN branch's. */
   constructor(
     readonly name: ModelName,
     readonly model: Sequential,
     readonly optimizer: Optimizer,
     patience: number,
+    private readonly tying: Tying | null = null,
   ) {
     this.early = new EarlyStopping(patience);
     this.stats = Tensor.empty([2], { device: model.device });
+    this.penalty = tying && tying.tiePenalty > 0 ? Tensor.empty([1], { device: model.device }) : null;
   }
 
   /** Starts a new phase or branch: fresh early stopping and counters; weights and optimizer state carry on. */
@@ -115,16 +109,20 @@ export class ModelTrainer implements CheckpointedModel {
 
   /**
    * Trains one epoch over `inputs.train` in `inputs.order`; returns the mean loss and accuracy over
-   * the epoch's augmented batches (as the network saw them while it trained).
+   * the epoch's augmented batches (as the network saw them while it trained), and the mean tie
+   * penalty of its steps (with one). Re-tying counts optimizer steps over the whole phase.
    */
-  async trainEpoch(inputs: EpochInputs): Promise<PassResult> {
-    const { model, optimizer, stats } = this;
+  async trainEpoch(inputs: EpochInputs): Promise<PassResult & { tiePenalty: number | null }> {
+    const { model, optimizer, stats, penalty, tying } = this;
+    const freed = tying ? model.localLayers() : [];
     const { train, order, epoch, batchSize, augment, yieldPoint, onBatch } = inputs;
     const parameters = model.parameters();
     const values = parameters.map((p) => p.value);
     const grads = parameters.map((p) => p.grad);
     const total = batchesPerEpoch(train.count, batchSize);
     fill(stats, 0);
+    if (penalty) fill(penalty, 0);
+    const firstStep = this.epochsInPhase * total;
     let seen = 0;
     for (let batch = 0; batch < total; batch++) {
       const offset = batch * batchSize;
@@ -134,7 +132,11 @@ export class ModelTrainer implements CheckpointedModel {
       const logits = model.forward(x, true);
       softmaxCrossEntropy(logits, b.y, { stats, accumulate: true, dlogits: b.dlogits });
       model.backward(b.dlogits);
+      if (penalty) for (const l of freed) tiePenaltyBackward(l.weight, l.bias, l.weightGrad, l.biasGrad, tying!.tiePenalty, penalty);
       optimizer.step(values, grads);
+      if (tying && tying.tieEvery > 0 && (firstStep + batch + 1) % tying.tieEvery === 0) {
+        for (const l of freed) tieLocal(l.weight, l.bias, tying.tieStrength);
+      }
       seen += n;
       if (onBatch) {
         const rows = seen;
@@ -145,7 +147,7 @@ export class ModelTrainer implements CheckpointedModel {
     this.epoch = epoch;
     this.epochsInPhase++;
     const { loss, accuracy } = readLossStats(stats, train.count);
-    return { loss, accuracy };
+    return { loss, accuracy, tiePenalty: penalty ? penalty.toArray()[0] / total : null };
   }
 
   /** Records the epoch's validation accuracy; keeps a copy of the weights when it is the best so far. Returns whether it was. */
@@ -234,6 +236,7 @@ export class ModelTrainer implements CheckpointedModel {
     this.model.dispose();
     this.optimizer.dispose();
     this.stats.dispose();
+    this.penalty?.dispose();
   }
 }
 

@@ -6,6 +6,9 @@ import path from 'path';
 import type { ModelName } from '../report';
 import { CHECKPOINT_EXTENSION, readConfig, readRunState, runPaths } from '../train/runFolder';
 import { checkpointName, readModelWeights } from '../train/trainer';
+import { MaskPlan, planNetwork } from '../nn/plan';
+import type { NetworkSpec } from '../nn/spec';
+import { vcpMask } from '../ops/sharing';
 import { writeSafetensors } from '../safetensors';
 
 /** The `format` in a weights file's metadata. */
@@ -19,6 +22,7 @@ export const WEIGHT_LAYOUTS: Readonly<Record<string, string>> = Object.freeze({
   'lc<i>.bias': '[OH, OW, K]',
   'lc<i>.tied': '[K, C, KH, KW]: the shared filter the layer was converted from (not trained)',
   'dense<i>.weight': '[out, in] (as torch.nn.Linear); its input is the C-major flattening of [C, H, W]',
+  'mask<i>.mask': '[C, H, W] of 0/1: the fixed input mask (--vcp) the next layer\'s input is multiplied by, for every image',
   'dense<i>.bias': '[out]',
 });
 
@@ -73,6 +77,20 @@ function checkpointFile(runDir: string, model: ModelName, epoch: ExportEpoch): s
   return file;
 }
 
+/** The VCP input masks of a network (its `mask` layers), drawn again from their seeds: the function needs them. */
+function inputMasks(network: NetworkSpec): { name: string; data: Float32Array; shape: number[] }[] {
+  return planNetwork(network)
+    .filter((plan): plan is MaskPlan => plan.kind === 'mask')
+    .map((plan) => {
+      const mask = vcpMask(plan.inputShape, plan.drop, plan.seed, 'cpu');
+      try {
+        return { name: `${plan.name}.mask`, data: mask.toArray(), shape: plan.inputShape };
+      } finally {
+        mask.dispose();
+      }
+    });
+}
+
 /**
  * Writes one model of a run as a weights-only safetensors file (atomically): every tensor of its
  * checkpoint's weights under its own name, no optimizer state; the metadata has `format`
@@ -88,6 +106,7 @@ export function exportWeights(runDir: string, options: ExportOptions): ExportRes
   const out = path.resolve(options.out ?? path.join(paths.dir, 'export', checkpointName(options.model, meta.epoch)));
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const tensors = [...weights].map(([name, data]) => ({ name, data, shape: shapes.get(name)! }));
+  tensors.push(...inputMasks(meta.network));
   const json = JSON.stringify;
   writeSafetensors(out, tensors, {
     format: WEIGHTS_FORMAT,
@@ -99,6 +118,6 @@ export function exportWeights(runDir: string, options: ExportOptions): ExportRes
     layouts: json(WEIGHT_LAYOUTS),
     source: json({ run: paths.dir, checkpoint: path.basename(checkpoint), package: config.package, exported: new Date().toISOString() }),
   });
-  const parameters = tensors.filter((t) => !t.name.endsWith('.tied')).reduce((n, t) => n + t.data.length, 0);
+  const parameters = tensors.filter((t) => !t.name.endsWith('.tied') && !t.name.endsWith('.mask')).reduce((n, t) => n + t.data.length, 0);
   return { file: out, checkpoint, epoch: meta.epoch, tensors: tensors.length, parameters };
 }

@@ -8,7 +8,7 @@ JOBS=${CUDASIM_JOBS:-${WSR_BUILD_JOBS:-$(nproc 2>/dev/null || echo 2)}}
 CXX=${CUDASIM_CXX:-g++}
 # Each family: checks/check_<family>.cc against cuda/<family>.cu (and the engine files it uses, see
 # kernel_files). Listed longest run first, so parallel runs finish together.
-ALL_FAMILIES="conv local distance elementwise dense activation_loss data sharing optim augment"
+ALL_FAMILIES="conv local distance elementwise dense lowrank activation_loss data sharing optim augment"
 # Leak checking is off: not what this tests (the fiber pool lives as long as the process), and
 # LeakSanitizer does not run under the ptrace restrictions of some containers.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
@@ -37,7 +37,7 @@ preflight() {
 kernel_files() {
   case $1 in
     conv | local) echo "$1" implicit_gemm window_layout ;;
-    dense) echo dense implicit_gemm ;;
+    dense | lowrank) echo "$1" implicit_gemm ;;
     *) echo "$1" ;;
   esac
 }
@@ -47,7 +47,7 @@ kernel_files() {
 twin_objs() {
   case $1 in
     augment) echo stub_dev.o cpu_augment.o cpu_parallel.o ;;  # augment.cu is built with -Dwsr=wsr_dev
-    conv | local | dense) echo stub.o "cpu_$1.o" cpu_gemm.o cpu_parallel.o ;;
+    conv | local | dense | lowrank) echo stub.o "cpu_$1.o" cpu_gemm.o cpu_parallel.o ;;
     *) echo stub.o "cpu_$1.o" cpu_parallel.o ;;
   esac
 }

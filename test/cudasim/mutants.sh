@@ -4,7 +4,7 @@
 # and expects the checker to fail (mismatch, simulator abort, or sanitizer). The edits are regexes
 # on today's sources: one that no longer applies is reported, and counts as not detected.
 # Usage: test/cudasim/mutants.sh [ID...]   (all, or only the mutants named; builds the full and small
-# checkers first if needed. All 54, one at a time: about 13 minutes of CPU)
+# checkers first if needed. All 60, one at a time: about 13 minutes of CPU)
 # Exit status non-zero when a mutant is not detected. Work files: build/cudasim/mutants/.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -121,5 +121,11 @@ mutant SH3 sharing small 's/t < count; t \+= gridDim.x\)/t < count; t += gridDim
 mutant SH4 sharing full 's/for \(int64_t c = grid_start\(\); c < columns;/for (int64_t c = grid_start(); c <= columns;/' "tie_columns: one column past the matrix (bound)"
 mutant SH5 sharing full 's/for \(int64_t j = 0; j < n; \+\+j\) tile/for (int64_t j = 1; j < n; ++j) tile/' "penalty_tiles: tile sum drops its first column"
 mutant SH6 sharing full 's/return c < bank \? Column\{w, w_out, bank, c\}/return c <= bank ? Column{w, w_out, bank, c}/' "column_at: the bias's first column read from the weight (bound)"
+mutant LR1 lowrank full 's/p < positions; p \+= grid_step\(\)\) low_rank_softmax_row/p <= positions; p += grid_step()) low_rank_softmax_row/' "softmax: one position past the logits (bound)"
+mutant LR2 lowrank full 's/p.g.c.bias_sm = 0;/p.g.c.bias_sm = 1;/' "mix: basis 0 added by position instead of broadcast (bound)"
+mutant LR3 lowrank full 's/d\[i\] = x\[cols \+ i\] - x\[i % cols\];/d[i] = x[cols + i] - x[i];/' "differences: subtracts the wrong basis past the first"
+mutant LR4 lowrank full 's/p.g.a = matrix\(a, 1, s.rank\);/p.g.a = matrix(a, s.rank, 1);/' "bases gradient: combining weights read transposed"
+mutant LR5 lowrank small 's/(for \(int64_t p = grid_start\(\); p < positions; p \+= )grid_step\(\)\)\n/${1}grid_step() + 1)\n/' "logit_gradient: grid-stride loop skips positions past the grid"
+mutant LR6 lowrank full 's/w.gb = w.gw \+ \(backward \? padded\(s.positions \* more\) : 0\);/w.gb = w.gw;/' "workspace: the biases' products overwrite the weights'"
 echo "mutants: $caught detected, $missed not detected"
 ((missed == 0))

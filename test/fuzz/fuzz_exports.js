@@ -466,6 +466,19 @@ const plausible = {
     return [x, f32(sample), chance(0.3) ? x : f32(x.shape)];
   },
 
+  lowRankMix: () => {
+    const r = dim(), oh = dim(), ow = dim(), bank = [dim(), dim(), dim(), dim()];
+    const bias = !chance(0.3);
+    return [f32([r, ...bank]), bias ? f32([r, bank[0]]) : null, f32([oh, ow, r]), f32([oh, ow, ...bank]),
+      bias ? f32([oh, ow, bank[0]]) : null];
+  },
+  lowRankMixBackward: () => {
+    const r = dim(), oh = dim(), ow = dim(), bank = [dim(), dim(), dim(), dim()];
+    const bias = !chance(0.3);
+    return [f32([r, ...bank]), bias ? f32([r, bank[0]]) : null, f32([oh, ow, r]), f32([oh, ow, ...bank]),
+      bias ? f32([oh, ow, bank[0]]) : null, f32([r, ...bank]), bias ? f32([r, bank[0]]) : null, f32([oh, ow, r])];
+  },
+
   sgdUpdate: () => {
     const shape = randomShape(3, 4);
     return [f32(shape), f32(shape), f32(shape), rnd(), pick([0, 0.9, rnd()]), chance(0.5), pick([0, 1e-4])];

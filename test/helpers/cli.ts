@@ -1,5 +1,7 @@
 // Two ways tests run the wsr-native CLI: in-process through main(), capturing its output, and as a
 // plain child node booting the TypeScript sources.
+import { spawn } from 'child_process';
+import path from 'path';
 import { main } from '../../src/cli';
 import { TS_REQUIRE_HOOK } from '../../src/util/tsRequireHook';
 
@@ -23,3 +25,13 @@ export { TS_REQUIRE_HOOK };
 export const CHILD_BOOT = `${TS_REQUIRE_HOOK}
 require('./src/cli.ts').main(['node', 'wsr-native', ...process.argv.slice(1)]).then((code) => { process.exitCode = code; });
 `;
+
+/** Runs the CLI in a plain child node (CHILD_BOOT, in the repository root) and collects what it writes. */
+export function childCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, ['-e', CHILD_BOOT, '--', ...args], { cwd: path.join(__dirname, '..', '..') });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => proc.on('close', (code) => resolve({ code, stdout, stderr })));
+}

@@ -1,10 +1,11 @@
 // Helpers for the data tests: temporary folders, archives in the official layout, folder
-// snapshots, and the error a download rejects with.
+// snapshots, the error a download rejects with, and the DatasetError a reader throws.
 import { createHash } from 'crypto';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import * as tar from 'tar';
+import { DatasetError } from '../../src/data';
 
 /** A fresh temporary folder, removed by {@link removeTmpDirs}. */
 const made: string[] = [];
@@ -60,4 +61,26 @@ export async function rejection(promise: Promise<unknown>): Promise<Error> {
     return error as Error;
   }
   throw new Error('expected the download to fail');
+}
+
+/** The DatasetError `fn` throws (fails the test when it throws something else or nothing). */
+export function datasetError(fn: () => unknown): DatasetError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(DatasetError);
+    return error as DatasetError;
+  }
+  throw new Error('expected a DatasetError, nothing was thrown');
+}
+
+/** The DatasetError `promise` rejects with (fails the test when it rejects with something else or resolves). */
+export async function asyncDatasetError(promise: Promise<unknown>): Promise<DatasetError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(DatasetError);
+    return error as DatasetError;
+  }
+  throw new Error('expected a DatasetError, nothing was thrown');
 }
