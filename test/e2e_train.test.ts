@@ -1,7 +1,8 @@
 // End to end on the synthetic dataset, through the real CLI: a tiny two-phase run writes every
 // file of the run folder, the loss falls, the FCN reproduces the CNN at conversion, the distances
-// are exactly 0 there and rise after; a run stopped by SIGINT and resumed ends with exactly the
-// metrics of an uninterrupted run (CPU, same thread count); a run whose loss turns NaN stops.
+// are exactly 0 there and rise after; a run stopped by SIGINT, or killed with kill -9 (and left a
+// zombie), and resumed ends with exactly the metrics of an uninterrupted run (CPU, same thread
+// count); a run whose loss turns NaN stops.
 import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
@@ -16,6 +17,7 @@ import { RunConfig } from '../src/train/runConfig';
 import { RunState, readCheckpoint } from '../src/train/runFolder';
 import { readSafetensors, writeSafetensors } from '../src/safetensors';
 import { reference, referenceHasNumpy, referenceSummary, sha256Of } from './helpers/safetensors';
+import { processStat } from '../src/train/lock';
 
 const root = path.join(__dirname, '..');
 
@@ -379,17 +381,34 @@ describe('stop and resume', () => {
     expect(config(runB).resumes).toHaveLength(1);
   }, 180_000);
 
-  test('after kill -9 mid-run, --resume continues from the last completed epoch with the uninterrupted metrics', async () => {
+  test('after kill -9 mid-run, --resume at once continues from the last completed epoch with the uninterrupted metrics', async () => {
     const runK = path.join(tmp, 'killed');
-    const run = await child(['train', ...TINY, '--out', runK], (text, proc) => {
-      // Killed during epoch 2, after epoch 1's checkpoint is on disk.
-      if (/cnn epoch 2\/2 /.test(text)) proc.kill('SIGKILL');
-    });
-    expect(run.signal).toBe('SIGKILL');
-    expect(fs.existsSync(path.join(runK, '.lock'))).toBe(true); // left behind by the dead process
-    const resumed = await child(['train', '--resume', runK]);
-    expect(resumed.code).toBe(0);
-    expect(resumed.stderr).toMatch(/took over the lock of process \d+, which is gone/);
+    // The run's parent is a shell that execs sleep, which never collects its children: the killed
+    // run stays a zombie (as when its parent is gone and init is slow to reap it, or never does).
+    const parent = spawn('sh', ['-c', '"$0" "$@" & exec sleep 300', process.execPath, '-e', CHILD_BOOT, '--', 'train', ...TINY, '--out', runK], { cwd: root });
+    let resumed: ChildRun;
+    try {
+      let stderr = '';
+      const pid = await new Promise<number>((resolve) => {
+        parent.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          // Killed during epoch 2, after epoch 1's checkpoint is on disk.
+          if (!/cnn epoch 2\/2 /.test(stderr)) return;
+          parent.stderr.removeAllListeners('data');
+          const holder = (JSON.parse(fs.readFileSync(path.join(runK, '.lock'), 'utf8')) as { pid: number }).pid;
+          process.kill(holder, 'SIGKILL');
+          resolve(holder);
+        });
+      });
+      for (let i = 0; i < 200 && processStat(pid)?.state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(processStat(pid)?.state).toBe(processStat(process.pid) === null ? undefined : 'Z'); // a zombie, where /proc shows it
+      expect(fs.existsSync(path.join(runK, '.lock'))).toBe(true); // left behind by the dead process
+      resumed = await child(['train', '--resume', runK]);
+      expect(resumed.code).toBe(0);
+      expect(resumed.stderr).toMatch(new RegExp(`took over the lock of process ${pid}, which is gone`));
+    } finally {
+      parent.kill('SIGKILL');
+    }
     expect(resumed.stderr).toMatch(/resuming after epoch \d/);
     const strip = (rs: EpochRecord[]) => rs.map(({ seconds: _s, ...rest }) => rest);
     expect(strip(records(runK))).toEqual(strip(records(runA)));

@@ -1,11 +1,15 @@
 // The run lock across hosts: another host's lock is refused while its lease runs and taken over
-// once it expired; this host's lock of a dead process, or of a pid now reused by a later
-// process, is taken over at once; the holder renews its lease and notices a takeover.
+// once it expired; this host's lock of a dead process, of a zombie (killed, its parent gone, not
+// yet reaped), or of a pid now reused by a later process, is taken over at once; the holder renews
+// its lease and notices a takeover.
 import { spawn, spawnSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { LOCK_FILE, LockRecord, RunLockedError, acquireRunLock, hostIdentity, processStartTime } from '../src/train/lock';
+import {
+  LOCK_FILE, LockRecord, RunLockedError, acquireRunLock, hostIdentity, livenessOf, parseProcessStat, processLiveness, processStartTime, processStat,
+} from '../src/train/lock';
+import { TS_REQUIRE_HOOK } from '../src/util/tsRequireHook';
 
 let tmp: string;
 beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wsr-lock-'))));
@@ -34,14 +38,12 @@ function writeLock(dir: string, fields: Partial<LockRecord>, ageMs: number): str
 
 const readRecord = (dir: string): LockRecord => JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')) as LockRecord;
 
-/** src/train/lock.ts compiled for plain child processes (the holders and takers here). */
+/** A module for plain child processes (the holders and takers here) that loads src/train/lock.ts through the TypeScript require hook. */
 async function compiledLock(): Promise<string> {
   const out = path.join(tmp, 'lock.js');
   if (!fs.existsSync(out)) {
-    const ts = await import('typescript');
-    const source = fs.readFileSync(path.join(__dirname, '..', 'src', 'train', 'lock.ts'), 'utf8');
-    const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
-    fs.writeFileSync(out, ts.transpileModule(source, { compilerOptions: options }).outputText);
+    const hook = TS_REQUIRE_HOOK.replace("require('typescript')", `require(${JSON.stringify(require.resolve('typescript'))})`);
+    fs.writeFileSync(out, `${hook}\nmodule.exports = require(${JSON.stringify(path.join(__dirname, '..', 'src', 'train', 'lock.ts'))});\n`);
   }
   return out;
 }
@@ -123,6 +125,49 @@ describe('a lock held on this host', () => {
     const lock = acquireRunLock(dir);
     expect(lock.tookOver).toEqual({ pid: 1, host, reason: 'gone' });
     lock.release();
+  });
+
+  test('of a zombie (killed, its parent gone, never reaped) is taken over at once: it can write nothing', async () => {
+    if (processStat(process.pid) === null) return; // no /proc: a zombie cannot be told from a live process
+    const dir = freshDir();
+    // The holder's parent is a shell that execs sleep, which never collects its children: once the
+    // holder is killed it stays a zombie (as under a container init that never reaps), not gone.
+    const script = `require(${JSON.stringify(await compiledLock())}).acquireRunLock(${JSON.stringify(dir)}); setInterval(() => {}, 1000);`;
+    const parent = spawn('sh', ['-c', `"$0" -e "$1" & exec sleep 60`, process.execPath, script], { stdio: 'ignore' });
+    try {
+      const file = path.join(dir, LOCK_FILE);
+      for (let i = 0; i < 300 && !fs.existsSync(file); i++) await new Promise((r) => setTimeout(r, 50));
+      const { pid } = readRecord(dir);
+      expect(processLiveness(pid)).toBe('alive');
+      expect(() => acquireRunLock(dir)).toThrow(RunLockedError);
+      process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 200 && processStat(pid)?.state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(processStat(pid)?.state).toBe('Z'); // still there: a zombie
+      const started = Date.now();
+      const lock = acquireRunLock(dir); // (its other threads may still be exiting for a moment: that is waited for)
+      expect(Date.now() - started).toBeLessThan(5000); // not the wait for a live process: a zombie is gone
+      expect(lock.tookOver).toEqual({ pid, host: hostIdentity().host, reason: 'gone' });
+      lock.release();
+    } finally {
+      parent.kill('SIGKILL'); // its zombie child goes to init, which reaps it
+    }
+  });
+
+  test('/proc says who can still write: a zombie cannot, one that is exiting or has SIGKILL pending is about to be gone', () => {
+    const stat = parseProcessStat('4242 (node (a) b) S 1 4242 4242 0 -1 4194560 5 0 0 0 1 2 0 0 20 0 11 0 987654 1000 100')!;
+    expect(stat).toEqual({ state: 'S', flags: 4194560, start: '987654' });
+    expect(parseProcessStat('garbage')).toBeNull();
+    const status = (sigPnd: string, shdPnd: string): string => `Name:\tnode\nSigPnd:\t${sigPnd}\nShdPnd:\t${shdPnd}\n`;
+    expect(livenessOf(stat, status('0000000000000000', '0000000000000000'))).toBe('alive');
+    expect(livenessOf(stat, status('0000000000000000', '0000000000000100'))).toBe('exiting'); // SIGKILL sent, not yet acted on
+    expect(livenessOf(stat, status('0000000000000002', '0000000000004000'))).toBe('alive'); // SIGINT and SIGTERM pending: it may stop cleanly
+    expect(livenessOf({ ...stat, flags: stat.flags | 0x4 }, null)).toBe('exiting'); // PF_EXITING
+    expect(livenessOf({ ...stat, state: 'Z', flags: stat.flags | 0x4 }, status('0', '100'))).toBe('gone');
+    expect(livenessOf({ ...stat, state: 'X' }, null)).toBe('gone');
+    expect(livenessOf({ ...stat, state: 'Z' }, null, 'exiting')).toBe('exiting'); // its other threads are still exiting
+    expect(livenessOf({ ...stat, state: 'Z' }, null, 'alive')).toBe('alive'); // its leader ended alone; other threads run
+    expect(processLiveness(process.pid)).toBe('alive');
+    expect(processLiveness(deadPid())).toBe('gone');
   });
 
   test('an unreadable lock file is replaced', () => {

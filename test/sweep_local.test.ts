@@ -1,7 +1,10 @@
 // A real sweep through the CLI on the local executor, on the synthetic dataset: a pool of two
 // training job children; Ctrl-C stops them cleanly and a re-run resumes the started points (each epoch
 // recorded once) and runs the rest, then aggregates; a third run skips everything; a point that
-// fails is reported with its log while the others finish, and the sweep exits non-zero.
+// fails is reported with its log while the others finish, and the sweep exits non-zero. A sweep
+// killed with kill -9 leaves no orphan: its children stop on their own, and a re-run right after it
+// waits for them and resumes their points; a point held by a live process of this host is waited
+// for, one held by another host is shown as running there, and neither counts as failed.
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
@@ -9,6 +12,9 @@ import { RunConfig } from '../src/train/runConfig';
 import { RunState } from '../src/train/runFolder';
 import { AggregateFile } from '../src/sweep/aggregateWrite';
 import { SweepFile } from '../src/sweep/folder';
+import { LOCK_FILE, LockRecord, processLiveness } from '../src/train/lock';
+import { TS_REQUIRE_HOOK } from '../src/util/tsRequireHook';
+import { spawn } from 'child_process';
 import { ChildRun, recordKeys, runBoot, writeBootScript, writeJobBootScript } from './sweep_helpers';
 
 // 256 training and 128 validation images, batches of 64, one CNN epoch then one of each branch; one thread per child.
@@ -111,4 +117,86 @@ describe('a point that fails', () => {
     const aggregate = json<AggregateFile>(path.join(out, 'aggregate', 'aggregate.json'));
     expect(aggregate.missing).toEqual([{ name: 'dataset=cifar10,seed=1', status: 'missing', note: `no run started: see ${log}` }]);
   }, 180_000);
+});
+
+/** The pids of the processes whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+const until = async (done: () => boolean, ms: number): Promise<boolean> => {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (done()) return true;
+  return done();
+};
+
+describe('a sweep killed with kill -9', () => {
+  test('leaves no orphan: its children stop on their own; a re-run right after waits for them and resumes their points, none failed', async () => {
+    const out = path.join(tmp, 'k');
+    const args = ['sweep', '--out', out, '--grid', 'noise=0,0.5', '--seeds', '1', '--jobs', '2', '--dataset', 'synthetic', ...TINY, '--fcn-epochs', '1'];
+    let orphans: number[] = [];
+    const killed = await runBoot(boot, args, env, (text, proc) => {
+      // kill -9 once a point's first epoch is done, both points running.
+      if (orphans.length > 0 || !/\] cnn epoch 1\/1 /.test(text)) return;
+      orphans = childrenOf(proc.pid!);
+      proc.kill('SIGKILL');
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(orphans).toHaveLength(2);
+    // Re-run at once, while the orphans may still be stopping.
+    const rerun = await runBoot(boot, args, env);
+    expect(rerun.stderr).not.toMatch(/^failed |in use by another/m);
+    expect(rerun.code).toBe(0);
+    // The orphans stopped by themselves (the re-run resumed their points after them), and are gone.
+    expect(await until(() => orphans.every((pid) => processLiveness(pid) === 'gone'), 30_000)).toBe(true);
+    for (const name of ['noise=0,seed=1', 'noise=0.5,seed=1']) {
+      const log = fs.readFileSync(path.join(out, name, 'train.log'), 'utf8');
+      expect(log).toMatch(/the sweep that started this run is gone \(its channel to this process closed\): stopping/);
+      expect(recordKeys(path.join(out, name))).toEqual(['1cnn', '1fcn', '2cnn', '2fcn']);
+      expect(state(path.join(out, name))?.phase).toBe('done');
+    }
+  }, 300_000);
+});
+
+describe('a re-run that finds a point held by another process', () => {
+  const args = (out: string) => ['sweep', '--out', out, '--grid', 'noise=0', '--seeds', '1', '--jobs', '1', '--dataset', 'synthetic', ...TINY, '--fcn-epochs', '0'];
+
+  test('of this host waits for it, saying so, then runs the point', async () => {
+    const out = path.join(tmp, 'held-here');
+    const dir = path.join(out, 'noise=0,seed=1');
+    // A process of this host holds the point's folder for 3 s (as an earlier sweep's child finishing its stop would).
+    const hook = TS_REQUIRE_HOOK.replace("require('typescript')", `require(${JSON.stringify(require.resolve('typescript'))})`);
+    const lock = JSON.stringify(path.join(__dirname, '..', 'src', 'train', 'lock.ts'));
+    const holder = spawn(process.execPath, ['-e', `${hook}\nconst l = require(${lock}).acquireRunLock(${JSON.stringify(dir)}); process.stdout.write('held'); setTimeout(() => l.release(), 3000);`]);
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const run = await runBoot(boot, args(out), env);
+    expect(run.stderr).toMatch(new RegExp(`^wait noise=0,seed=1: held by process ${holder.pid} of this host .*: waiting for it to let go$`, 'm'));
+    expect(run.stderr).toMatch(/^start noise=0,seed=1: train$/m);
+    expect(run.code).toBe(0);
+    expect(state(dir)?.phase).toBe('done');
+  }, 120_000);
+
+  test('of another host is shown as running there, and not counted as failed', async () => {
+    const out = path.join(tmp, 'held-elsewhere');
+    const dir = path.join(out, 'noise=0,seed=1');
+    fs.mkdirSync(dir, { recursive: true });
+    const record: LockRecord = {
+      format: 'wsr-native-lock', version: 1, host: 'node-17.cluster', bootId: null, pid: 4242, pidStart: null, token: 'theirs',
+      acquired: new Date().toISOString(), leaseMs: 120_000,
+    };
+    fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify(record));
+    const run = await runBoot(boot, args(out), env);
+    expect(run.stderr).toMatch(/^running elsewhere noise=0,seed=1: running on host node-17\.cluster \(pid 4242\), which holds its folder; not run here, and not failed/m);
+    expect(run.stderr).not.toMatch(/^(failed|start) /m);
+    expect(run.code).toBe(1); // the sweep is not complete
+    expect(fs.existsSync(path.join(dir, 'config.json'))).toBe(false);
+  }, 120_000);
 });

@@ -129,10 +129,12 @@ export function addSweepCommand(program: Command, io: CliIO, result: CommandResu
       io.stdout.write(aggregateSummary(written.file, written.markdown, written.dir));
     }
     for (const f of failed) io.stderr.write(`failed: ${f.point.name}: ${f.detail}\n`);
+    const elsewhere = run.outcomes.filter((o) => o.end === 'elsewhere');
+    for (const e of elsewhere) io.stderr.write(`running elsewhere: ${e.point.name}: ${e.detail}\n`);
     if (run.interrupted) {
       io.stderr.write(`interrupted: re-run the same command (or wsr-native sweep --out ${flags.out}) to resume\n`);
       result.exitCode = EXIT.interrupted;
-    } else if (failed.length > 0 || run.outcomes.some((o) => o.end === 'unfinished')) result.exitCode = EXIT.error;
+    } else if (failed.length > 0 || elsewhere.length > 0 || run.outcomes.some((o) => o.end === 'unfinished')) result.exitCode = EXIT.error;
   });
 
   program

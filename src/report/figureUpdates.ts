@@ -5,6 +5,7 @@
 // meanwhile collapse into one, from the latest records.
 import path from 'path';
 import { Worker } from 'worker_threads';
+import { testKillPoint, waitForWrite } from '../util/testHooks';
 import { TS_REQUIRE_HOOK } from '../util/tsRequireHook';
 import type { FigureJob, FigureJobDone } from './figureWorker';
 import { EpochRecord } from './records';
@@ -31,6 +32,8 @@ class FigureWorker {
         this.pending.set(id, resolve);
         worker.ref();
         worker.postMessage({ ...job, id } satisfies FigureJob);
+        // The chaos test's kill during rendering: once the worker wrote a file of this rebuild.
+        testKillPoint('figure-render', () => waitForWrite(path.join(job.runDir, 'figures'), Date.now() - 1));
       } catch (error) {
         this.settle(id);
         resolve({ id, warnings: [], error: `the figure worker failed: ${(error as Error).message}` });

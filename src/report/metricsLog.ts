@@ -2,9 +2,10 @@
 // and the figures rebuilt from all records after each epoch (the figures in the background).
 import fs from 'fs';
 import path from 'path';
-import { writeFileAtomic } from '../util/atomic';
+import { writeError, writeFileAtomic } from '../util/atomic';
+import { testKillPoint } from '../util/testHooks';
 import { FigureUpdates } from './figureUpdates';
-import { appendMetricsJsonl, metricsJsonl, repairMetricsJsonl } from './jsonl';
+import { appendMetricsJsonl, metricsJsonl, metricsJsonlLine, repairMetricsJsonl } from './jsonl';
 import { RUN_FILES, writeMetricsCsv } from './metricsFiles';
 import { EpochRecord } from './records';
 
@@ -45,7 +46,13 @@ export class MetricsLog {
   /** Appends records to metrics.jsonl (fsynced), then rewrites metrics.csv and the figures. */
   append(records: readonly EpochRecord[]): void {
     for (const r of records) {
-      appendMetricsJsonl(this.jsonl, r);
+      // The chaos test's kill inside an append: half of the record's line written (a torn row).
+      testKillPoint('metrics-append', () => fs.appendFileSync(this.jsonl, metricsJsonlLine(r).slice(0, 40)));
+      try {
+        appendMetricsJsonl(this.jsonl, r);
+      } catch (error) {
+        throw writeError(error, this.jsonl);
+      }
       this.list.push(r);
     }
     this.rebuild();

@@ -1,6 +1,6 @@
 // What a local sweep shows while it runs: on a terminal, one line per running point (its latest
 // progress) under a status line, redrawn in place; otherwise plain lines (each point's start, its
-// epoch summaries prefixed by its name, its end).
+// epoch summaries prefixed by its name, its end, and its waits for another process holding its folder).
 import type { ProgressStream } from '../train/progress';
 import { formatDuration } from '../train/progress';
 
@@ -48,6 +48,12 @@ export class PoolDisplay {
       this.timer = setInterval(() => this.draw(true), 1000);
       this.timer.unref();
     }
+  }
+
+  /** The point in `slot` waits for another process to let go of its folder (`why`). */
+  waiting(slot: number, name: string, why: string): void {
+    this.running.set(slot, { name, text: `waiting: ${why}`, started: Date.now() });
+    this.message(`wait ${name}: ${why}`);
   }
 
   /** A line of the point's output. */

@@ -2,8 +2,10 @@
 // parallel file system. The lock file records who holds it (host, boot, pid and the pid's start
 // time) and carries a lease: the holder touches the file's mtime every `renewMs` (as
 // proper-lockfile does). It is taken over only when provably stale:
-// - held on this host (same hostname and boot): at once when its process is gone, or its pid now
-//   belongs to a process started later (pid reuse);
+// - held on this host (same hostname and boot): at once when its process is gone, is a zombie (dead,
+//   its exit status not yet collected: it can write nothing), or its pid now belongs to a process
+//   started later (pid reuse); a holder that is exiting (killed, still tearing down) is waited for
+//   briefly;
 // - held on another host (or this host before a reboot): only once its lease has expired, since
 //   from here we cannot see whether that process lives. Hosts' clocks must agree to within the
 //   lease minus the renewal interval (NTP does far better).
@@ -13,6 +15,7 @@ import { randomBytes } from 'crypto';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { processExists, writeError } from '../util/atomic';
 
 /** The lock file's name inside a run folder. */
 export const LOCK_FILE = '.lock';
@@ -22,6 +25,8 @@ const GUARD_FILE = '.lock.takeover';
 /** How long a lock stays valid without renewal, and how often its holder renews it. */
 export const DEFAULT_LEASE_MS = 120_000;
 export const DEFAULT_RENEW_MS = 15_000;
+/** How long a taker waits for a holder on this host that is exiting. */
+export const DEFAULT_EXIT_WAIT_MS = 10_000;
 /** A takeover guard older than this belongs to a taker that died within its few milliseconds. */
 const GUARD_STALE_MS = 30_000;
 
@@ -42,14 +47,26 @@ export interface LockRecord {
   leaseMs: number;
 }
 
+/**
+ * The `code` of the error that refuses to start a new run in a folder that already holds one
+ * (runFolder.ts): like a held lock, a sign that another process got to the folder first.
+ */
+export const RUN_EXISTS = 'WSR_RUN_EXISTS';
+
 /** Thrown when another live process holds the run folder. */
 export class RunLockedError extends Error {
   constructor(
     readonly runDir: string,
     readonly pid: number,
     readonly host: string | null = null,
+    /** Set when the holder was exiting and did not finish within this many milliseconds. */
+    waitedMs: number | null = null,
   ) {
-    super(`${runDir} is in use by another wsr-native process (pid ${pid})${host ? ` on host ${host}` : ''}; wait for it to finish or stop it first`);
+    super(
+      waitedMs !== null
+        ? `${runDir} is in use by another wsr-native process (pid ${pid}), which has been exiting for ${Math.round(waitedMs / 1000)} s; try again once it is gone`
+        : `${runDir} is in use by another wsr-native process (pid ${pid})${host ? ` on host ${host}` : ''}; wait for it to finish or stop it first`,
+    );
     this.name = 'RunLockedError';
   }
 }
@@ -79,6 +96,10 @@ export interface RunLock {
 export interface LockOptions {
   leaseMs?: number;
   renewMs?: number;
+  /** How long to wait for a holder on this host that is exiting (killed, still tearing down) before refusing (default 10 s). */
+  exitWaitMs?: number;
+  /** Told once when the lock is waited for (a holder that is exiting). */
+  onWait?: (message: string) => void;
   /** Called once when a renewal finds the lock taken over by someone else (this process was frozen past its lease). */
   onLost?: (message: string) => void;
 }
@@ -96,22 +117,91 @@ export function hostIdentity(): { host: string; bootId: string | null } {
   return { host: os.hostname(), bootId: readFirstLine('/proc/sys/kernel/random/boot_id') };
 }
 
-/** A process's start time (field 22 of /proc/PID/stat), or null where there is no /proc or no such process. */
-export function processStartTime(pid: number): string | null {
-  const stat = readFirstLine(`/proc/${pid}/stat`);
-  if (stat === null) return null;
-  // The command name (field 2) is in parentheses and may itself hold spaces or parentheses.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[19] ?? null;
+/** What /proc/PID/stat says of a process: its state letter, its kernel flags and its start time. */
+export interface ProcessStat {
+  /** R, S, D, T, t, Z (zombie: dead, not yet reaped), X (dead), I, … */
+  state: string;
+  /** The kernel's PF_* flags (PF_EXITING is set once the process began to exit). */
+  flags: number;
+  /** The start time in clock ticks since boot (field 22), to detect pid reuse. */
+  start: string;
 }
 
-function processAlive(pid: number): boolean {
+/** Parses the text of /proc/PID/stat (null when it is not one). */
+export function parseProcessStat(stat: string): ProcessStat | null {
+  // The command name (field 2) is in parentheses and may itself hold spaces or parentheses.
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return null;
+  const fields = stat.slice(close + 2).split(' ');
+  if (fields.length < 20) return null;
+  return { state: fields[0], flags: Number(fields[6]), start: fields[19] };
+}
+
+/** /proc/PID/stat of `pid`, or null where there is no /proc or no such process. */
+export function processStat(pid: number): ProcessStat | null {
+  const stat = readFirstLine(`/proc/${pid}/stat`);
+  return stat === null ? null : parseProcessStat(stat);
+}
+
+/** A process's start time (field 22 of /proc/PID/stat), or null where there is no /proc or no such process. */
+export function processStartTime(pid: number): string | null {
+  return processStat(pid)?.start ?? null;
+}
+
+/** PF_EXITING (include/linux/sched.h): the process is in its exit path. */
+const PF_EXITING = 0x4;
+/** SIGKILL's bit in /proc/PID/status's pending-signal masks. */
+const SIGKILL_BIT = 1n << 8n;
+
+type Liveness = 'alive' | 'exiting' | 'gone';
+
+/**
+ * How a process of this host stands, from its /proc/PID/stat (`stat`) and /proc/PID/status
+ * (`status`), and for a zombie leader how its other threads stand (`others`): 'gone' when it is a
+ * zombie or dead and so are they (it can write nothing), 'exiting' when it began to exit or SIGKILL
+ * is pending (it will be gone within moments), else 'alive'.
+ */
+export function livenessOf(stat: ProcessStat, status: string | null, others: Liveness = 'gone'): Liveness {
+  // A zombie leader is as alive as its other threads: they may still be exiting or, when the leader
+  // ended alone, running.
+  if (stat.state === 'Z' || stat.state === 'X' || stat.state === 'x') return others;
+  if ((stat.flags & PF_EXITING) !== 0) return 'exiting';
+  const pending = [...(status ?? '').matchAll(/^(?:SigPnd|ShdPnd):\s*([0-9a-f]+)$/gm)];
+  return pending.some((m) => (BigInt(`0x${m[1]}`) & SIGKILL_BIT) !== 0n) ? 'exiting' : 'alive';
+}
+
+/** How the threads of process `pid` other than its leader stand, the most alive of them ('gone' when there are none). */
+function otherThreads(pid: number): Liveness {
+  let tasks: string[];
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 'gone';
   }
+  let most: Liveness = 'gone';
+  for (const t of tasks) {
+    if (t === String(pid)) continue;
+    const stat = parseProcessStat(readFirstLine(`/proc/${pid}/task/${t}/stat`) ?? '');
+    const l = stat === null ? 'gone' : livenessOf(stat, readFirstLine(`/proc/${pid}/task/${t}/status`));
+    if (l === 'alive') return 'alive';
+    if (l === 'exiting') most = 'exiting';
+  }
+  return most;
+}
+
+/**
+ * Whether process `pid` of this host (started at `pidStart`, when known) can still write: 'alive';
+ * 'exiting' (killed or exiting, still tearing down: it will be gone within moments); 'gone' (no
+ * such process, a zombie not yet reaped, or its pid now belongs to a later process).
+ */
+export function processLiveness(pid: number, pidStart: string | null = null): Liveness {
+  if (pid === process.pid) return 'alive';
+  if (!processExists(pid)) return 'gone';
+  const stat = processStat(pid);
+  if (stat === null) return 'alive'; // no /proc: the signal test is all we have
+  if (pidStart !== null && stat.start !== pidStart) return 'gone';
+  const zombie = stat.state === 'Z' || stat.state === 'X' || stat.state === 'x';
+  return livenessOf(stat, readFirstLine(`/proc/${pid}/status`), zombie ? otherThreads(pid) : 'gone');
 }
 
 /** Parses a lock file's content: a record, or a bare pid (the format before leases), else null. */
@@ -150,15 +240,14 @@ function inspect(file: string): { text: string; record: LockRecord | null; mtime
  */
 export function staleness(record: LockRecord | null, mtimeMs: number, now = Date.now()): TakeOver['reason'] | null {
   if (record === null) return 'unreadable';
-  const here = hostIdentity();
-  const sameBoot = record.host === here.host && (record.bootId === null || here.bootId === null || record.bootId === here.bootId);
-  if (sameBoot) {
-    if (record.pid === process.pid) return null;
-    if (!processAlive(record.pid)) return 'gone';
-    const start = record.pidStart === null ? null : processStartTime(record.pid);
-    return start !== null && start !== record.pidStart ? 'gone' : null;
-  }
+  if (onThisHost(record)) return processLiveness(record.pid, record.pidStart) === 'gone' ? 'gone' : null;
   return now - mtimeMs > record.leaseMs ? 'expired' : null;
+}
+
+/** Whether the lock `record` is held on this host (same hostname and boot). */
+function onThisHost(record: LockRecord): boolean {
+  const here = hostIdentity();
+  return record.host === here.host && (record.bootId === null || here.bootId === null || record.bootId === here.bootId);
 }
 
 function sleepSync(ms: number): void {
@@ -168,13 +257,18 @@ function sleepSync(ms: number): void {
 /** Creates `file` with `content` only if it does not exist, atomically with its whole content. */
 function createExclusive(file: string, content: string): boolean {
   const temp = path.join(path.dirname(file), `.lock.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  fs.writeFileSync(temp, content, { flag: 'wx' });
+  try {
+    fs.writeFileSync(temp, content, { flag: 'wx' });
+  } catch (error) {
+    fs.rmSync(temp, { force: true }); // a full disk can leave it empty
+    throw writeError(error, file);
+  }
   try {
     fs.linkSync(temp, file);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    throw writeError(error, file);
   } finally {
     fs.rmSync(temp, { force: true });
   }
@@ -222,13 +316,27 @@ export function acquireRunLock(runDir: string, options: LockOptions = {}): RunLo
   };
   const content = `${JSON.stringify(record)}\n`;
   let tookOver: TakeOver | null = null;
+  const exitWaitMs = options.exitWaitMs ?? DEFAULT_EXIT_WAIT_MS;
+  let waitingSince: number | null = null;
   for (let attempt = 0; ; attempt++) {
     if (attempt >= 50) throw new Error(`${file}: could not take the lock (it keeps changing)`);
     if (createExclusive(file, content)) break;
     const held = inspect(file);
     if (held === null) continue; // released meanwhile
     const reason = staleness(held.record, held.mtimeMs);
-    if (reason === null) throw new RunLockedError(runDir, held.record!.pid, held.record!.host === host ? null : held.record!.host);
+    if (reason === null) {
+      const holder = held.record!;
+      // A holder that was killed and is still tearing down (a large process takes a moment) is waited for.
+      const exiting = onThisHost(holder) && processLiveness(holder.pid, holder.pidStart) === 'exiting';
+      if (exiting && (waitingSince === null || Date.now() - waitingSince < exitWaitMs)) {
+        if (waitingSince === null) options.onWait?.(`waiting for process ${holder.pid}, which holds ${runDir} and is exiting`);
+        waitingSince ??= Date.now();
+        sleepSync(50);
+        attempt--; // waiting is not a contested attempt
+        continue;
+      }
+      throw new RunLockedError(runDir, holder.pid, holder.host === host ? null : holder.host, exiting ? exitWaitMs : null);
+    }
     if (takeOver(file, held.text, content)) {
       tookOver = { pid: held.record?.pid ?? null, host: held.record?.host ?? null, reason };
       break;
@@ -270,7 +378,11 @@ function heldLock(file: string, record: LockRecord, tookOver: TakeOver | null, r
       const wasHeld = state === 'held';
       state = 'released';
       clearInterval(timer);
-      if (wasHeld && ours()) fs.rmSync(file, { force: true });
+      try {
+        if (wasHeld && ours()) fs.rmSync(file, { force: true });
+      } catch {
+        // A file system gone read-only keeps the file: its holder (this process) is gone once it exits, so the next taker takes it over.
+      }
     },
   };
 }

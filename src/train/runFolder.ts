@@ -7,9 +7,10 @@ import path from 'path';
 import { MetricsLog } from '../report';
 import type { EpochRecord } from '../report';
 import { SafetensorsError, readSafetensors, writeSafetensors } from '../safetensors';
-import { writeJsonAtomic } from '../util/atomic';
+import { removeStaleTempFiles, writeJsonAtomic } from '../util/atomic';
+import { testKillPoint } from '../util/testHooks';
 import type { EarlyStoppingState } from './evaluate';
-import { RunLock, acquireRunLock, describeTakeOver } from './lock';
+import { RUN_EXISTS, RunLock, acquireRunLock, describeTakeOver } from './lock';
 import type { RunConfig } from './runConfig';
 
 /** Paths inside a run folder. */
@@ -198,12 +199,13 @@ export class RunFolder {
   ) {
     this.paths = runPaths(dir);
     this.metrics = new MetricsLog(this.paths.dir, options);
+    removeStaleTempFiles([this.paths.dir, this.paths.checkpoints, this.paths.figures]); // what writers killed mid-write left (the lock is ours)
   }
 
   /** Takes the lock of folder `dir` (throws RunLockedError while another live process holds it). */
   static open(dir: string, options: { png?: boolean; warn: (message: string) => void; onLost: (message: string) => void }): RunFolder {
     const existed = fs.existsSync(dir);
-    const lock = acquireRunLock(dir, { onLost: options.onLost });
+    const lock = acquireRunLock(dir, { onLost: options.onLost, onWait: options.warn });
     if (lock.tookOver !== null) options.warn(describeTakeOver(lock.tookOver));
     return new RunFolder(dir, lock, existed, options);
   }
@@ -211,7 +213,7 @@ export class RunFolder {
   /** Starts a new run with `config`; refuses a folder that holds one. */
   create(config: RunConfig): void {
     if (fs.existsSync(this.paths.config)) {
-      throw new Error(`${this.paths.dir} already holds a run; continue it with --resume ${this.paths.dir}, or choose another --out`);
+      throw Object.assign(new Error(`${this.paths.dir} already holds a run; continue it with --resume ${this.paths.dir}, or choose another --out`), { code: RUN_EXISTS });
     }
     fs.mkdirSync(this.paths.checkpoints, { recursive: true });
     this.updateConfig(() => {}, config);
@@ -261,10 +263,7 @@ export class RunFolder {
     model.writeCheckpoint(this.paths.cnnPhase);
   }
 
-  /**
-   * Writes the run state (the last write of an epoch: it makes the epoch's checkpoints current),
-   * then deletes the checkpoint files it no longer names (older epochs).
-   */
+  /** Writes the run state (the last write of an epoch: it makes its checkpoints current), then deletes the checkpoints it no longer names. */
   saveState(state: Omit<RunState, 'format' | 'version' | 'updated'>): void {
     const full: RunState = { format: 'wsr-native-run-state', version: 1, ...state, updated: new Date().toISOString() };
     writeJsonAtomic(this.paths.state, full);
@@ -277,6 +276,7 @@ export class RunFolder {
     for (const name of fs.readdirSync(this.paths.checkpoints)) {
       if (name.endsWith(CHECKPOINT_EXTENSION) && !keep.has(name)) fs.rmSync(path.join(this.paths.checkpoints, name), { force: true });
     }
+    if (full.phase === 'branch' && full.completedEpoch === full.conversionEpoch) testKillPoint('after-conversion'); // the chaos test's
   }
 
   /**
