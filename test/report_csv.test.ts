@@ -4,7 +4,7 @@ import { parseCsvRows } from '../src/report/csv';
 import { syntheticRecords } from './helpers/records';
 
 const PUBLISHED = 'epoch,model,aug_type,aug,vcp,loss,val_loss,accuracy,val_accuracy,translation,noise,edge_noise,rotation,swap,dist_1,dist_4,cos_1,cos_4';
-const OURS = 'phase,test_accuracy,divergence,seconds,learning_rate,tie_penalty';
+const OURS = 'phase,test_accuracy,divergence,seconds,learning_rate,tie_penalty,lc_rank';
 
 function close(actual: number | null | undefined, expected: number | null | undefined): void {
   if (expected === null || expected === undefined) {

@@ -9,6 +9,7 @@ interface ExportFlags {
   out?: string;
   model: 'cnn' | 'fcn';
   epoch: ExportEpoch;
+  materialize?: boolean;
 }
 
 function epochValue(value: string): ExportEpoch {
@@ -29,8 +30,9 @@ export function addExportCommand(program: Command, io: CliIO): void {
     .option('--out <file>', 'the file to write (default: <run>/export/<model>-e<epoch>.safetensors)', pathValue)
     .option('--model <name>', 'cnn or fcn', cliParser(oneOf(['cnn', 'fcn'] as const)), 'cnn')
     .option('--epoch <which>', "best (the best validation epoch of the model's phase or branch), last, or an epoch number still kept", epochValue, 'best')
+    .option('--materialize', "also write each low-rank layer's mixed banks and biases as lc<i>.weight and lc<i>.bias")
     .action((run: string, flags: ExportFlags) => {
-      const r = exportWeights(run, { model: flags.model, epoch: flags.epoch, out: flags.out });
+      const r = exportWeights(run, { model: flags.model, epoch: flags.epoch, out: flags.out, materialize: flags.materialize ?? false });
       io.stderr.write(`${flags.model} at epoch ${r.epoch} (${r.checkpoint}): ${r.tensors} tensors, ${r.parameters.toLocaleString('en-US')} parameters\n`);
       io.stdout.write(`${r.file}\n`);
     });

@@ -12,7 +12,7 @@ export const PUBLISHED_COLUMNS = [
 ] as const;
 
 /** The columns wsr-native adds after the published ones (divergence: layer 1's, as dist_ and cos_). */
-export const EXTRA_COLUMNS = ['phase', 'test_accuracy', 'divergence', 'seconds', 'learning_rate', 'tie_penalty'] as const;
+export const EXTRA_COLUMNS = ['phase', 'test_accuracy', 'divergence', 'seconds', 'learning_rate', 'tie_penalty', 'lc_rank'] as const;
 
 /** The per-layer column suffixes, in their order; each column is named `<layer>_<suffix>`. */
 export const LAYER_COLUMN_SUFFIXES = ['dist_1', 'dist_4', 'cos_1', 'cos_4', 'divergence'] as const;
@@ -45,7 +45,7 @@ function rowCells(r: EpochRecord, layers: readonly string[]): string[] {
     n(r.epoch), r.model, r.aug_type, n(r.aug), n(r.vcp), n(r.loss), n(r.val_loss), n(r.accuracy), n(r.val_accuracy),
     n(r.translation), n(r.noise), n(r.edge_noise), n(r.rotation), n(r.swap),
     ...layerCells(first).slice(0, 4),
-    r.phase, n(r.test_accuracy), first ? n(first.divergence) : '', n(r.seconds), n(r.learning_rate), n(r.tie_penalty),
+    r.phase, n(r.test_accuracy), first ? n(first.divergence) : '', n(r.seconds), n(r.learning_rate), n(r.tie_penalty), n(r.lc_rank),
     ...layers.flatMap((name) => layerCells(r.layers.find((l) => l.layer === name))),
   ];
 }
@@ -177,6 +177,7 @@ export function parseMetricsCsv(text: string): EpochRecord[] {
       seconds: value(row, 'seconds'),
       learning_rate: value(row, 'learning_rate'),
       tie_penalty: num(row, 'tie_penalty'),
+      lc_rank: num(row, 'lc_rank'),
     };
   });
 }

@@ -61,6 +61,8 @@ export interface EpochRecord {
   learning_rate: number;
   /** The soft-tying penalty λ/2·Σ‖W_ij − W̄‖², mean over the epoch's steps (FCN with --tie-penalty); null or absent otherwise. */
   tie_penalty?: number | null;
+  /** The rank of the FCN's freed layers (--lc-rank); null or absent: full (one bank per position), and for the CNN. */
+  lc_rank?: number | null;
 }
 
 /**

@@ -131,15 +131,15 @@ export async function freeWeightSharing(
   validation: Evaluator,
   epoch: number,
 ): Promise<{ fcn: Sequential; check: ConversionCheck; lines: string[] }> {
-  const options = fcnOptions(settings, cnn.spec);
-  const unmasked = cnn.toLocal({ layers: options.layers });
+  const { mask, ...unmaskedOptions } = fcnOptions(settings, cnn.spec);
+  const unmasked = cnn.toLocal(unmaskedOptions);
   let fcn = unmasked;
   try {
     const check = checkConversion(cnn, unmasked, split, settings.batchSize, epoch, layerDivergences(unmasked));
     const lines = [describeConversion(check)];
-    if (options.mask) {
+    if (mask) {
       const before = (await validation.evaluate(unmasked, false)).accuracy;
-      fcn = cnn.toLocal(options);
+      fcn = cnn.toLocal({ ...unmaskedOptions, mask });
       const after = (await validation.evaluate(fcn, false)).accuracy;
       const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
       lines.push(`VCP masks (p ${settings.vcp}) before each freed layer: validation accuracy ${pct(before)} unmasked, ${pct(after)} masked at conversion`);

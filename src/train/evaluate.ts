@@ -180,12 +180,12 @@ export interface EpochMeasurements {
   seconds: number;
 }
 
-/** The columns a run's records share: its training augmentation (aug_type, aug), its learning rate, and the FCN's vcp. */
-export type RunColumns = Pick<EpochRecord, 'aug_type' | 'aug' | 'vcp' | 'learning_rate'>;
+/** The columns a run's records share: its training augmentation (aug_type, aug), its learning rate, and the FCN's vcp and rank. */
+export type RunColumns = Pick<EpochRecord, 'aug_type' | 'aug' | 'vcp' | 'learning_rate' | 'lc_rank'>;
 
 /** The columns every record of a run with `settings` shares (worked out once, before the first epoch). */
 export function runColumns(settings: TrainSettings): RunColumns {
-  return { ...augmentationColumns(settings), vcp: settings.vcp, learning_rate: settings.lr };
+  return { ...augmentationColumns(settings), vcp: settings.vcp, learning_rate: settings.lr, lc_rank: settings.lcRank };
 }
 
 /** The record of an epoch, in the published columns' terms. */
@@ -211,6 +211,7 @@ export function epochRecord(run: RunColumns, m: EpochMeasurements): EpochRecord 
     seconds: m.seconds,
     learning_rate: run.learning_rate,
     tie_penalty: m.train.tiePenalty ?? null,
+    lc_rank: m.model === 'fcn' ? (run.lc_rank ?? null) : null,
   };
 }
 

@@ -7,7 +7,7 @@ import { DATASETS, DATASET_NAMES, DatasetName, DatasetTraining, LABEL_SETS, Labe
 import { defaultDevice } from '../device';
 import { AugmentationKey, TRAINING_AUGMENTATIONS, describeAugmentations } from './augmentations';
 import { EXPERIMENT_IDS, EXPERIMENT_PRESETS, ExperimentPreset } from './presets';
-import { NO_SHARING, SharingSettings, describeSharing, freeLayersKind, sharingProblem } from './sharing';
+import { NO_SHARING, SharingSettings, describeSharing, fcnProblem, freeLayersKind, lcRankKind, sharingProblem } from './sharing';
 import { ValueKind, booleanKind, deviceKind, integer, numberWhere, oneOf, orNull, pathKind } from './settingKinds';
 
 export type { DatasetName };
@@ -227,6 +227,16 @@ export const SETTINGS: readonly AnyEntry[] = Object.freeze<AnyEntry[]>([
     absent: NO_SHARING.free,
   },
   {
+    key: 'lcRank',
+    flag: '--lc-rank <rank>',
+    kind: lcRankKind,
+    default: NO_SHARING.lcRank,
+    defaultHelp: 'full',
+    help: 'the rank of the freed layers (Elsayed et al. 2020): each position mixes this many basis banks, all starting as the trained bank (1: a convolution; full: one bank per position)',
+    resumable: false,
+    absent: NO_SHARING.lcRank,
+  },
+  {
     key: 'tieEvery',
     flag: '--tie-every <steps>',
     kind: integer(0),
@@ -430,9 +440,9 @@ export function checkSettings(s: TrainSettings): void {
   if (s.split === 'paper' && s.validation !== null) {
     throw new RangeError('validation sets the held-out count of the standard split; the paper split holds out 20% of the pooled images');
   }
-  datasetLabels(s.dataset, s.labels);
-  const convolutions = datasetInfo(s.dataset).network.layers.filter((l) => l.type === 'conv').length;
-  const sharing = sharingProblem(s, convolutions);
+  const { network } = datasetLabels(s.dataset, s.labels);
+  const convolutions = network.layers.filter((l) => l.type === 'conv').length;
+  const sharing = sharingProblem(s, convolutions) ?? fcnProblem(s, network);
   if (sharing !== null) throw new RangeError(sharing);
 }
 

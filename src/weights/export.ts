@@ -6,9 +6,11 @@ import path from 'path';
 import type { ModelName } from '../report';
 import { CHECKPOINT_EXTENSION, readConfig, readRunState, runPaths } from '../train/runFolder';
 import { checkpointName, readModelWeights } from '../train/trainer';
-import { MaskPlan, planNetwork } from '../nn/plan';
+import { LowRankPlan, MaskPlan, parameterShapes, planNetwork } from '../nn/plan';
 import type { NetworkSpec } from '../nn/spec';
+import { lowRankMaterialize } from '../ops/lowrank';
 import { vcpMask } from '../ops/sharing';
+import { Tensor } from '../tensor';
 import { writeSafetensors } from '../safetensors';
 
 /** The `format` in a weights file's metadata. */
@@ -21,6 +23,9 @@ export const WEIGHT_LAYOUTS: Readonly<Record<string, string>> = Object.freeze({
   'lc<i>.weight': '[OH, OW, K, C, KH, KW]: output position (OH, OW) has its own conv-shaped filter bank',
   'lc<i>.bias': '[OH, OW, K]',
   'lc<i>.tied': '[K, C, KH, KW]: the shared filter the layer was converted from (not trained)',
+  'lc<i>.bases': '[R, K, C, KH, KW]: a low-rank layer\'s R basis banks (--lc-rank R)',
+  'lc<i>.basisBias': '[R, K]: their biases',
+  'lc<i>.logits': '[OH, OW, R]: each position\'s combining logits; its bank is Σ_r softmax(logits[i, j])_r · bases[r], its bias likewise',
   'dense<i>.weight': '[out, in] (as torch.nn.Linear); its input is the C-major flattening of [C, H, W]',
   'mask<i>.mask': '[C, H, W] of 0/1: the fixed input mask (--vcp) the next layer\'s input is multiplied by, for every image',
   'dense<i>.bias': '[out]',
@@ -35,6 +40,8 @@ export interface ExportOptions {
   epoch: ExportEpoch;
   /** The output file (default `<run>/export/<model>-e<epoch>.safetensors`). */
   out?: string;
+  /** Also write each low-rank layer's materialised banks and biases as `lc<i>.weight` and `lc<i>.bias`. */
+  materialize?: boolean;
 }
 
 /** What {@link exportWeights} wrote. */
@@ -91,6 +98,28 @@ function inputMasks(network: NetworkSpec): { name: string; data: Float32Array; s
     });
 }
 
+/** Each low-rank layer's banks and biases as a full locally connected layer's, mixed from its bases by its logits. */
+function materializedBanks(network: NetworkSpec, weights: Map<string, Float32Array>): { name: string; data: Float32Array; shape: number[] }[] {
+  const onCpu = (name: string, shape: number[]): Tensor => Tensor.from(weights.get(name)!, shape, { device: 'cpu' });
+  return planNetwork(network)
+    .filter((plan): plan is LowRankPlan => plan.kind === 'lowrank')
+    .flatMap((plan) => {
+      const [bases, basisBias, logits] = parameterShapes(plan).map(({ name, shape }) => onCpu(name, shape));
+      try {
+        const { weight, bias } = lowRankMaterialize(bases, basisBias, logits);
+        const out = [
+          { name: `${plan.name}.weight`, data: weight.toArray(), shape: weight.shape },
+          { name: `${plan.name}.bias`, data: bias!.toArray(), shape: bias!.shape },
+        ];
+        weight.dispose();
+        bias!.dispose();
+        return out;
+      } finally {
+        for (const t of [bases, basisBias, logits]) t.dispose();
+      }
+    });
+}
+
 /**
  * Writes one model of a run as a weights-only safetensors file (atomically): every tensor of its
  * checkpoint's weights under its own name, no optimizer state; the metadata has `format`
@@ -106,7 +135,10 @@ export function exportWeights(runDir: string, options: ExportOptions): ExportRes
   const out = path.resolve(options.out ?? path.join(paths.dir, 'export', checkpointName(options.model, meta.epoch)));
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const tensors = [...weights].map(([name, data]) => ({ name, data, shape: shapes.get(name)! }));
+  // The trainable values: the checkpoint's weights, not the tied kernels, masks or materialised banks.
+  const parameters = tensors.filter((t) => !t.name.endsWith('.tied')).reduce((n, t) => n + t.data.length, 0);
   tensors.push(...inputMasks(meta.network));
+  if (options.materialize) tensors.push(...materializedBanks(meta.network, weights));
   const json = JSON.stringify;
   writeSafetensors(out, tensors, {
     format: WEIGHTS_FORMAT,
@@ -118,6 +150,5 @@ export function exportWeights(runDir: string, options: ExportOptions): ExportRes
     layouts: json(WEIGHT_LAYOUTS),
     source: json({ run: paths.dir, checkpoint: path.basename(checkpoint), package: config.package, exported: new Date().toISOString() }),
   });
-  const parameters = tensors.filter((t) => !t.name.endsWith('.tied') && !t.name.endsWith('.mask')).reduce((n, t) => n + t.data.length, 0);
   return { file: out, checkpoint, epoch: meta.epoch, tensors: tensors.length, parameters };
 }

@@ -11,6 +11,7 @@ TypeScript reader, so a file both read alike is read as the format says.
                           data_order: names in the order their bytes go, pad: bool)
   summary FILE         -> as read, but per tensor the SHA-256 of its values (re-serialised as
                           little-endian float32 from the array read) instead of every value
+  lowrank FILE -> per low-rank layer, the largest difference between its stored weight/bias and NumPy's mix of its bases
   forward FILE INPUT N -> NumPy forward pass of the network in FILE's metadata "network" on the
                           N float32 images [N, C, H, W] in the raw file INPUT; logits as JSON
 """
@@ -149,6 +150,30 @@ def pair(v):
     return (v, v) if isinstance(v, int) else tuple(v)
 
 
+def mixed(bases, basis_bias, logits):
+    """A low-rank layer's banks [OH, OW, K, C, KH, KW] and biases [OH, OW, K]: softmax(logits) over r mixes the bases."""
+    a = np.exp(logits - logits.max(axis=2, keepdims=True))
+    a /= a.sum(axis=2, keepdims=True)
+    return np.einsum("ijr,rkcyx->ijkcyx", a, bases), np.einsum("ijr,rk->ijk", a, basis_bias)
+
+
+def lowrank(path):
+    """Per low-rank layer of FILE, the largest |difference| between its stored lc<i>.weight / .bias and NumPy's mix of its bases."""
+    metadata, header, data = parse(path)
+    tensor = lambda name: np.frombuffer(
+        data[header[name]["data_offsets"][0] : header[name]["data_offsets"][1]], dtype="<f4"
+    ).reshape(header[name]["shape"]).astype(np.float64)
+    out = {}
+    for name in sorted(n[: -len(".bases")] for n in header if n.endswith(".bases")):
+        wgt, bias = mixed(tensor(f"{name}.bases"), tensor(f"{name}.basisBias"), tensor(f"{name}.logits"))
+        out[name] = {
+            "weight": float(np.abs(tensor(f"{name}.weight") - wgt).max()),
+            "bias": float(np.abs(tensor(f"{name}.bias") - bias).max()),
+            "scale": float(np.abs(wgt).max()),
+        }
+    json.dump(out, sys.stdout)
+
+
 def forward(path, input_path, count):
     if np is None:
         fail("forward needs NumPy")
@@ -162,16 +187,26 @@ def forward(path, input_path, count):
     counts = {}
     for layer in spec["layers"]:
         kind = layer["type"]
-        prefix = {"conv": "conv", "local": "lc", "dense": "dense", "relu": "relu", "flatten": "flatten"}[kind]
-        counts[prefix] = counts.get(prefix, 0) + 1
-        name = f"{prefix}{counts[prefix]}"
-        if kind in ("conv", "local"):
+        prefix = {"conv": "conv", "local": "lc", "lowrank": "lc", "dense": "dense", "relu": "relu", "flatten": "flatten", "mask": "mask"}[kind]
+        # conv, local and low-rank layers are numbered together; a mask takes the number of the layer after it.
+        counter = "window" if kind in ("conv", "local", "lowrank") else prefix
+        if kind == "mask":
+            name = f"mask{counts.get('window', 0) + 1}"
+        else:
+            counts[counter] = counts.get(counter, 0) + 1
+            name = f"{prefix}{counts[counter]}"
+        if kind == "mask":
+            x = x * tensor(f"{name}.mask")[None]
+        elif kind in ("conv", "local", "lowrank"):
             if layer.get("padding", "valid") != "valid":
                 fail("forward: only valid padding is implemented here")
             kh, kw = pair(layer["kernel"])
             sh, sw = pair(layer.get("stride", 1))
             p = window_patches(x, kh, kw, sh, sw)  # [N, OH, OW, C, KH, KW]
-            wgt, bias = tensor(f"{name}.weight"), tensor(f"{name}.bias")
+            if kind == "lowrank":
+                wgt, bias = mixed(tensor(f"{name}.bases"), tensor(f"{name}.basisBias"), tensor(f"{name}.logits"))
+            else:
+                wgt, bias = tensor(f"{name}.weight"), tensor(f"{name}.bias")
             if kind == "conv":  # weight [K, C, KH, KW], bias [K]
                 y = np.einsum("nijcyx,kcyx->nkij", p, wgt) + bias[None, :, None, None]
             else:  # weight [OH, OW, K, C, KH, KW], bias [OH, OW, K]
@@ -196,5 +231,7 @@ if __name__ == "__main__":
         write(sys.argv[2], sys.argv[3])
     elif command == "forward":
         forward(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    elif command == "lowrank":
+        lowrank(sys.argv[2])
     else:
         fail(f"unknown command {command}")
