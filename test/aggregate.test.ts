@@ -130,7 +130,7 @@ describe('aggregate over a sweep folder', () => {
   });
 
   test('figures: Vega-Lite specs with their data inlined, rendered to SVG', async () => {
-    expect(file.figures.map((f) => f.spec)).toEqual(['figures/accuracy.vl.json', 'figures/final_distances.vl.json', 'figures/distances.vl.json']);
+    expect(file.figures.map((f) => f.spec)).toEqual(['figures/accuracy.vl.json', 'figures/robustness.vl.json', 'figures/final_distances.vl.json', 'figures/distances.vl.json']);
     expect(file.skipped).toEqual([]);
     const accuracy = JSON.parse(fs.readFileSync(path.join(sweep, 'aggregate', file.figures[0].spec), 'utf8'));
     const values = accuracy.data.values as { x: string; series: string; mean: number; low: number | null; interval: string | null; estimate: string }[];
@@ -141,7 +141,7 @@ describe('aggregate over a sweep folder', () => {
     expect(values[0].estimate).toBe('49.67 ± 6.25%');
     expect(values[0].interval).toBe('bar'); // one interval per series: an error bar, not a band
     expect(values[2]).toMatchObject({ low: null, interval: null, estimate: '40.00% (n=1)' }); // n = 1: no interval
-    const distances = JSON.parse(fs.readFileSync(path.join(sweep, 'aggregate', file.figures[2].spec), 'utf8'));
+    const distances = JSON.parse(fs.readFileSync(path.join(sweep, 'aggregate', file.figures.find((f) => f.name === 'distances')!.spec), 'utf8'));
     const curve = (distances.data.values as { setting: string; panel: string; x: number; mean: number | null }[])
       .filter((d) => d.setting === 'noise=0' && d.panel === 'lc1|dist_1');
     expect(curve.map((d) => d.x)).toEqual([0, 1, 2]); // epochs after the conversion at epoch 2
@@ -219,7 +219,7 @@ describe('the aggregate figures, rendered: one grid value, a partial sweep, a fu
 
   test('one grid value: the x axis shows it, the means sit on it, each with an error bar; y runs 0–100%', async () => {
     const { file, svg } = await aggregated('one-value', { noise: [0.3] }, [1, 2], () => 'done', (i) => v([0.5, 0.52][i], [0.51, 0.55][i]));
-    expect(file.figures.map((f) => f.name)).toEqual(['accuracy', 'final_distances', 'distances']);
+    expect(file.figures.map((f) => f.name)).toEqual(['accuracy', 'robustness', 'final_distances', 'distances']);
     const acc = svg('accuracy');
     expect(axes(acc, 'X')[0].description).toBe("X-axis titled 'noise' for a discrete scale with 1 value: 0.3");
     expect(axes(acc, 'Y')[0].description).toBe("Y-axis titled 'test accuracy (%)' for a linear scale with values from 0 to 100");
@@ -295,7 +295,7 @@ describe('the aggregate figures, rendered: one grid value, a partial sweep, a fu
 
   test('several varied keys: accuracy and final distances against each, the other key as facets or colours', async () => {
     const { file, svg } = await aggregated('two-keys', { noise: [0, 0.3], free: ['all', '2,3'] }, [1, 2], (s, seed) => (s.free === '2,3' && s.noise === 0 && seed === 2 ? 'unfinished' : 'done'), (i) => v(0.4 + 0.01 * i, 0.41 + 0.012 * i));
-    expect(file.figures.map((f) => f.name)).toEqual(['accuracy_noise', 'accuracy_free', 'final_distances_noise', 'final_distances_free', 'distances']);
+    expect(file.figures.map((f) => f.name)).toEqual(['accuracy_noise', 'accuracy_free', 'robustness_noise', 'robustness_free', 'final_distances_noise', 'final_distances_free', 'distances']);
     // Against a numeric key: one facet per value of the other, bands where a facet's series has two intervals.
     const byNoise = svg('accuracy_noise');
     expect(texts(byNoise)).toEqual(expect.arrayContaining(['free=all', 'free=2,3']));
@@ -320,7 +320,7 @@ describe('the aggregate figures, rendered: one grid value, a partial sweep, a fu
 
   test('no finished point at all: the accuracy axes still stand, every value marked 0/N; the distance figures are skipped, saying why', async () => {
     const { file, svg } = await aggregated('nothing', { noise: [0, 0.3] }, [1, 2], (s, seed) => (seed === 1 ? 'unfinished' : 'missing'), () => v(0.5, 0.5));
-    expect(file.figures.map((f) => f.name)).toEqual(['accuracy']);
+    expect(file.figures.map((f) => f.name)).toEqual(['accuracy', 'robustness']);
     expect(file.skipped).toEqual([{ name: 'final_distances', reason: 'no point has finished yet' }, { name: 'distances', reason: 'no point has finished yet' }]);
     const acc = svg('accuracy');
     expect(axes(acc, 'X')[0].ticks.map((t) => t.text)).toEqual(['0', '0.3']);
@@ -340,6 +340,7 @@ describe('the aggregate figures, rendered: one grid value, a partial sweep, a fu
     await writeAggregate(path.join(tmp, 'full'), { png: false });
     expect(fs.readdirSync(figures).sort()).toEqual([
       'accuracy.svg', 'accuracy.vl.json', 'distances.svg', 'distances.vl.json', 'final_distances.svg', 'final_distances.vl.json', 'notes.txt',
+      'robustness.svg', 'robustness.vl.json',
     ]);
   }, 60_000);
 

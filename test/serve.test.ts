@@ -158,7 +158,7 @@ describe('what the server lists and shows', () => {
       const md = fs.readFileSync(path.join(partial, 'aggregate', 'aggregate.md'), 'utf8');
       for (const t of agg.tables) for (const r of t.rows) expect(md).toContain(`| \`${r.cells[0]}\` | ${r.cells.slice(1).join(' | ')} |`);
       expect(agg.files).toEqual(['aggregate/aggregate.md', 'aggregate/aggregate.csv', 'aggregate/aggregate.json']);
-      expect(agg.figures.map((f) => [f.name, f.problem])).toEqual([['accuracy', null], ['final_distances', null], ['distances', null]]);
+      expect(agg.figures.map((f) => [f.name, f.problem])).toEqual([['accuracy', null], ['robustness', null], ['final_distances', null], ['distances', null]]);
       expect(agg.skipped).toEqual([]);
     } finally {
       fs.rmSync(partial, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import os from 'os';
 import path from 'path';
 import { AggregateFile } from '../src/sweep/aggregateWrite';
 import { RunConfig } from '../src/train/runConfig';
-import { RunState } from '../src/train/runFolder';
+import { RunState } from '../src/train/runFiles';
 import { recordKeys, runBoot, writeBootScript } from './sweep_helpers';
 
 const TINY = [

@@ -9,7 +9,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { RunConfig } from '../src/train/runConfig';
-import { RunState } from '../src/train/runFolder';
+import { RunState } from '../src/train/runFiles';
 import { AggregateFile } from '../src/sweep/aggregateWrite';
 import { SweepFile } from '../src/sweep/folder';
 import { LOCK_FILE, LockRecord, processLiveness } from '../src/train/lock';

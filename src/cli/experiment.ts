@@ -1,6 +1,6 @@
 // `wsr-native experiment N`: the published experiments' epochs, noise and patience; flags override.
 import { Command, InvalidArgumentError } from 'commander';
-import { defaultRunDir } from '../train/runFolder';
+import { defaultRunDir } from '../train/runFiles';
 import { EXPERIMENT_IDS, EXPERIMENT_PRESETS, ExperimentPreset, TrainSettings, presetSettings } from '../train/settings';
 import { FLAG_SETTINGS, TrainFlagValues, settingsFromFlags } from '../train/flags';
 import { runTrainJob } from '../train/job';

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { TrainFlagValues, settingsFromFlags } from '../train/flags';
 import { runTrainJob } from '../train/job';
-import { defaultRunDir, readConfig, runPaths } from '../train/runFolder';
+import { defaultRunDir, readConfig, runPaths } from '../train/runFiles';
 import { savedSettings } from '../train/settings';
 import { CliIO, CommandResult } from './io';
 import { pathValue } from './parse';

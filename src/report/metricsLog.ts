@@ -43,6 +43,17 @@ export class MetricsLog {
     return records.length - kept.length;
   }
 
+  /** Changes the records `which` picks by `change`, and rewrites metrics.jsonl (atomically), metrics.csv and the figures. */
+  amend(which: (record: EpochRecord) => boolean, change: Partial<EpochRecord>): void {
+    for (let i = 0; i < this.list.length; i++) if (which(this.list[i])) this.list[i] = { ...this.list[i], ...change };
+    try {
+      writeFileAtomic(this.jsonl, metricsJsonl(this.list));
+    } catch (error) {
+      throw writeError(error, this.jsonl);
+    }
+    this.rebuild();
+  }
+
   /** Appends records to metrics.jsonl (fsynced), then rewrites metrics.csv and the figures. */
   append(records: readonly EpochRecord[]): void {
     for (const r of records) {

@@ -4,7 +4,7 @@
 import fs from 'fs';
 import path from 'path';
 import { EpochRecord, FigureSpec, SkippedFigure, buildFigureSpecs, markedConversion, readRunRecords, summarize, summaryCells, withFigureConfig } from '../report';
-import { runPaths } from '../train/runFolder';
+import { runPaths } from '../train/runFiles';
 import { NO_SHARING, SharingSettings, describeSharing } from '../train/sharing';
 import { RunStatus, runProgress } from './scan';
 

@@ -4,7 +4,7 @@
 import fs from 'fs';
 import path from 'path';
 import { lockHolder } from '../train/lock';
-import { runPaths } from '../train/runFolder';
+import { runPaths } from '../train/runFiles';
 import { RootFolder } from './root';
 
 /**

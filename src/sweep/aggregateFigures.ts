@@ -10,11 +10,12 @@
 // grid's values (as categories when there are few, or when they are not numbers), including those
 // of settings with no finished point; a setting with unfinished seeds is drawn hollow and labelled
 // with its seeds finished (n/N), one with none is labelled at its place and named in the caption.
+import { ROBUSTNESS_KEYS } from '../report/records';
 import { FigureSpec } from '../report/vega';
 import { MODEL_COLOR, MODEL_LABEL } from '../report/series';
 import { MUTED, exprString, table } from '../report/specs/parts';
 import type { FlagValue } from '../train/flags';
-import { SettingSummary } from './aggregate';
+import { METRIC_LABEL, ModelMetric, SettingSummary } from './aggregate';
 import { SettingStatus, numberCell, percentCell, seedsFraction, settingStatus } from './aggregateTables';
 import { DISTANCE_KEYS, DistanceKey } from './collect';
 import { CONFIDENCE, Estimate } from './stats';
@@ -221,22 +222,30 @@ function spec(json: Json): FigureSpec {
 }
 
 /** Test accuracy of CNN and FCN against `key`, in percent; the other varied keys as facets. */
-export function accuracyFigure(summaries: readonly SettingSummary[], grid: Grid, key: string | null, name = 'accuracy'): AggregateFigure {
+/**
+ * Test accuracy (or, with `metrics`, each of these accuracies: the robustness ones, in panels) of
+ * the CNN and the FCN against `key`, the other varied keys as facets.
+ */
+export function accuracyFigure(summaries: readonly SettingSummary[], grid: Grid, key: string | null, name = 'accuracy', metrics: readonly ModelMetric[] = ['test_accuracy']): AggregateFigure {
   const axis = axisOf(key, grid, summaries);
   const others = plottedKeys(grid).filter((k) => k !== key);
   const clipped = { any: false };
   const models = ['cnn', 'fcn'] as const;
+  const facetOf = (s: SettingSummary, metric: ModelMetric): string | null =>
+    [metrics.length > 1 ? METRIC_LABEL[metric] : null, keysLabel(s, others)].filter((p): p is string => p !== null).join('; ') || null;
   const rows = summaries.flatMap((s) =>
-    models.map((m) =>
-      estimateRow(
-        { x: axis.of(s), series: MODEL_LABEL[m], facet: keysLabel(s, others), panel: '', setting: s.group.title, status: settingStatus(s), seeds: seedsFraction(s) },
-        s[m].test_accuracy, percentCell(s[m].test_accuracy), 100, 0, 100, clipped,
+    metrics.flatMap((metric) =>
+      models.map((m) =>
+        estimateRow(
+          { x: axis.of(s), series: MODEL_LABEL[m], facet: facetOf(s, metric), panel: '', setting: s.group.title, status: settingStatus(s), seeds: seedsFraction(s) },
+          s[m][metric], percentCell(s[m][metric]), 100, 0, 100, clipped,
+        ),
       ),
     ),
   );
   assignIntervals(rows, axis.ordered);
   const domain = models.map((m) => MODEL_LABEL[m]);
-  const y = { type: 'quantitative', title: 'test accuracy (%)', scale: { domain: [0, 100], nice: false }, axis: { values: [0, 20, 40, 60, 80, 100] } };
+  const y = { type: 'quantitative', title: metrics.length > 1 ? 'validation accuracy (%)' : 'test accuracy (%)', scale: { domain: [0, 100], nice: false }, axis: { values: [0, 20, 40, 60, 80, 100] } };
   const width = axis.categorical ? Math.min(520, Math.max(200, 80 * axis.values.length)) : 380;
   const inner: Json = {
     width,
@@ -252,9 +261,10 @@ export function accuracyFigure(summaries: readonly SettingSummary[], grid: Grid,
       },
     ],
   };
-  const text = `Test accuracy${key ? ` vs ${key}` : ''}: mean and ${CI} over seeds`;
+  const what = metrics.length > 1 ? 'Robustness (validation accuracy under each perturbation, at the restored best epoch)' : 'Test accuracy';
+  const text = `${what}${key ? ` vs ${key}` : ''}: mean and ${CI} over seeds`;
   const subtitle = title(text, [...about(summaries, rows), clipped.any ? 'Intervals clipped to 0–100% (the tooltip has the whole interval).' : null, unfinishedNote(summaries)]);
-  if (others.length === 0) return { name, title: text, spec: spec({ title: subtitle, data: table(rows), ...inner }) };
+  if (others.length === 0 && metrics.length === 1) return { name, title: text, spec: spec({ title: subtitle, data: table(rows), ...inner }) };
   const order = [...new Set(rows.map((r) => r.facet))];
   return {
     name,
@@ -390,6 +400,7 @@ export function aggregateFigures(summaries: readonly SettingSummary[], grid: Gri
   const suffix = (k: string | null): string => (against.length > 1 && k !== null ? `_${fileSafe(k)}` : '');
   const all: (AggregateFigure | SkippedFigure)[] = [
     ...against.map((k) => accuracyFigure(summaries, grid, k, `accuracy${suffix(k)}`)),
+    ...against.map((k) => accuracyFigure(summaries, grid, k, `robustness${suffix(k)}`, ROBUSTNESS_KEYS)),
     ...against.map((k) => finalDistancesFigure(summaries, grid, k, `final_distances${suffix(k)}`)),
     distancesFigure(summaries),
   ];

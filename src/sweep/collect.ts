@@ -3,7 +3,7 @@
 // curves over the epochs after conversion.
 import fs from 'fs';
 import { EpochRecord, ModelName, ROBUSTNESS_KEYS, RobustnessKey, readRunRecords, recordsOf, summarize } from '../report';
-import { RunState, readRunState, runPaths } from '../train/runFolder';
+import { RunState, readRunState, runPaths } from '../train/runFiles';
 import { pointDir, pointLog } from './folder';
 import { SweepPoint } from './points';
 

@@ -2,7 +2,7 @@
 // and each point is an ordinary run folder beside it, with the log of its train runs.
 import fs from 'fs';
 import path from 'path';
-import { readConfig, readRunState, runPaths } from '../train/runFolder';
+import { readConfig, readRunState, runPaths } from '../train/runFiles';
 import { writeJsonAtomic } from '../util/atomic';
 import { SweepPoint, expandPoints } from './points';
 import { SpecError, SweepSpec } from './spec';

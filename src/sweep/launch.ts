@@ -7,9 +7,10 @@ import path from 'path';
 import { packageRoot } from '../native';
 import { flagSettings } from '../train/flags';
 import { TrainJob } from '../train/job';
-import { checkSettings, resolveSettings } from '../train/settings';
+import { TrainSettings, checkSettings, resolveSettings } from '../train/settings';
+import { Trajectory, planTrajectories } from '../train/trajectory';
 import { PointStatus, pointDir } from './folder';
-import { SweepPoint, pointFlags, pointValues } from './points';
+import { SweepPoint, expandPoints, pointFlags, pointValues } from './points';
 import { SweepSpec } from './spec';
 
 /** Where a point runs, as the executor decides. */
@@ -37,27 +38,62 @@ export function pointArgs(sweepDir: string, spec: SweepSpec, point: SweepPoint, 
   return args;
 }
 
-/** The training job of `point`; throws naming the point and the flag when its values cannot be read. */
-export function pointJob(sweepDir: string, spec: SweepSpec, point: SweepPoint, status: Exclude<PointStatus, 'finished'>, resources: PointResources = {}): TrainJob {
-  const values = pointValues(spec, point);
-  const settings = flagSettings(values);
+/** The settings `point` gives, with the executor's resources where the spec does not fix them. */
+function pointSettings(spec: SweepSpec, point: SweepPoint, resources: PointResources): Partial<TrainSettings> {
+  const settings = flagSettings(pointValues(spec, point));
   const { threads, device } = freeResources(spec, resources);
   if (threads) settings.threads = threads;
   if (device) settings.device = device;
+  return settings;
+}
+
+/**
+ * The shared CNN phase of each point (trajectory.ts), in sweep.json's order: points that differ
+ * only in their conversion epoch or branch settings train their CNN phase once, under
+ * SWEEP/trajectories/. Every point runs with the same resources.
+ */
+export function sweepTrajectories(sweepDir: string, spec: SweepSpec, resources: PointResources = {}): (Trajectory | null)[] {
+  const runs = expandPoints(spec).map((p) => resolveSettings(pointSettings(spec, p, resources), {}, true));
+  return planTrajectories(runs, path.join(path.resolve(sweepDir), 'trajectories'));
+}
+
+/**
+ * `points` in the order a pool should start them: the first point of each shared CNN trajectory
+ * before any second one, so that different trajectories train side by side rather than one
+ * point training a trajectory while the others wait for it.
+ */
+export function sharingOrder<P extends SweepPoint>(points: readonly P[], spec: SweepSpec, trajectories: readonly (Trajectory | null)[]): P[] {
+  const all = expandPoints(spec);
+  const seen = new Map<string, number>();
+  const rank = new Map<string, number>();
+  for (const p of points) {
+    const dir = trajectories[all.findIndex((q) => q.name === p.name)]?.dir ?? p.name;
+    const n = seen.get(dir) ?? 0;
+    seen.set(dir, n + 1);
+    rank.set(p.name, n);
+  }
+  return [...points].sort((a, b) => rank.get(a.name)! - rank.get(b.name)!);
+}
+
+/** The training job of `point`; throws naming the point and the flag when its values cannot be read. */
+export function pointJob(sweepDir: string, spec: SweepSpec, point: SweepPoint, status: Exclude<PointStatus, 'finished'>, resources: PointResources = {}): TrainJob {
+  const values = pointValues(spec, point);
+  const index = expandPoints(spec).findIndex((p) => p.name === point.name);
   return {
-    settings,
+    settings: pointSettings(spec, point, resources),
     runDir: pointDir(sweepDir, point),
     resume: status !== 'new',
     png: values.png ?? true,
     stopAfterEpochs: values.stopAfterEpochs ?? null,
     argv: ['wsr-native', ...pointArgs(sweepDir, spec, point, status, resources)],
+    trajectory: status === 'new' ? sweepTrajectories(sweepDir, spec, resources)[index] ?? null : null,
   };
 }
 
 /** Why `point` cannot run (its values unreadable, or its settings refused by the settings table), or null. */
 export function pointProblem(spec: SweepSpec, point: SweepPoint): string | null {
   try {
-    checkSettings(resolveSettings(pointJob('.', spec, point, 'new').settings, {}, true));
+    checkSettings(resolveSettings(pointSettings(spec, point, {}), {}, true));
     return null;
   } catch (error) {
     const message = (error as Error).message;

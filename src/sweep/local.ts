@@ -19,7 +19,7 @@ import { FOLDER_TAKEN_EXIT, JobRequest, jobProcessScript } from '../train/jobPro
 import type { ProgressStream } from '../train/progress';
 import { PoolDisplay, PointEnd } from './display';
 import { SweepFile, pointDir, pointLog, pointStatus } from './folder';
-import { PointResources, pointJob, pointLogHeader } from './launch';
+import { PointResources, pointJob, pointLogHeader, sharingOrder, sweepTrajectories } from './launch';
 import { SweepPoint } from './points';
 
 /** How one point's run ended. */
@@ -83,6 +83,7 @@ export async function runLocal(sweepDir: string, sweep: SweepFile, options: { jo
     else queue.push(point);
   }
   const display = new PoolDisplay(options.stderr, sweep.points.length, outcomes.length);
+  queue.splice(0, queue.length, ...sharingOrder(queue, sweep.spec, sweepTrajectories(sweepDir, sweep.spec, slotResources(0, options.jobs))));
   if (outcomes.length > 0) display.message(`${outcomes.length} of ${sweep.points.length} points finished before; ${queue.length} to run`);
   const children = new Set<ChildProcess>();
   let signals = 0;

@@ -4,52 +4,22 @@
 // augmentations), the test — and every step below it is one function. A run is resumable after
 // any completed epoch: its folder (runFolder.ts) holds the state that says where it stands.
 import { datasetLabels } from '../data/datasets';
-import { numThreads, resolveDevice, setNumThreads } from '../device';
+import { resolveDevice, setNumThreads } from '../device';
 import { Sequential } from '../nn/model';
 import { type EpochRecord, type PhaseName, formatSummaryTable, summarize } from '../report';
 import { Tensor } from '../tensor';
 import { AugmentPlan, DeviceSplit, batchesPerEpoch, trainingOrder } from './batches';
 import { freeWeightSharing } from './conversion';
-import { RunData, loadRunData, onDevice } from './data';
+import { loadRunData, onDevice } from './data';
 import { Evaluator, RunColumns, epochRecord, layerDivergences, phaseEndLine, recordLine, runColumns } from './evaluate';
 import { initModelFrom } from './initFrom';
-import { NonFiniteLossError, Progress, ProgressStream, RunInterrupted, StopRequest, YieldPoint, progressFor, stoppedLine } from './progress';
-import { checkSameData, describeStart, newConfig } from './runConfig';
-import { ModelState, RunFolder, RunState } from './runFolder';
+import { NonFiniteLossError, Progress, RunInterrupted, YieldPoint, progressFor, stoppedLine } from './progress';
+import { ModelState, RunState } from './runFiles';
+import { RunFolder } from './runFolder';
+import { RunOutcome, RunRequest, startFolder } from './runStart';
 import { TrainSettings, checkSettings } from './settings';
 import { fcnOptions } from './sharing';
 import { ModelTrainer, makeOptimizer } from './trainer';
-
-/** What {@link runTraining} is asked to do. */
-export interface RunRequest {
-  /** The run's settings (for a resumed run: those of its config.json, device and threads possibly changed). */
-  settings: TrainSettings;
-  /** The run folder. */
-  runDir: string;
-  /** Continue the run in runDir from its last completed epoch. */
-  resume: boolean;
-  /** The command line, for config.json. */
-  argv: string[];
-  /** Where progress goes (stderr); a bar when it is a terminal. */
-  stderr: ProgressStream;
-  /** Set by the SIGINT handler: the run stops at the next batch, keeping the last completed epoch. */
-  stop: StopRequest;
-  /** Stop cleanly after this many completed epochs (as if interrupted then); for tests. */
-  stopAfterEpochs?: number | null;
-  /** Write PNG figures beside the SVGs (default true; needs the optional renderer). */
-  png?: boolean;
-}
-
-/** How a run ended (errors are thrown). */
-export interface RunOutcome {
-  /** 'finished': both phases done; 'interrupted': stopped by a signal; 'stopped': by stopAfterEpochs. */
-  status: 'finished' | 'interrupted' | 'stopped';
-  runDir: string;
-  /** The last completed epoch, whose checkpoint is on disk (0: none). */
-  completedEpoch: number;
-  /** The CNN-vs-FCN summary table (when finished). */
-  summary: string | null;
-}
 
 /** What every step of a run shares. */
 interface Run {
@@ -70,6 +40,8 @@ interface Run {
   own<T extends { dispose(): void }>(o: T): T;
   /** Called after each completed epoch; true stops the run there (stopAfterEpochs). */
   epochDone(epoch: number): boolean;
+  /** A CNN trajectory (runs fork from its epochs): it trains to its cap or early stop without ending the phase, which each fork does. */
+  trajectory: boolean;
 }
 
 /** The two branches, after the conversion. */
@@ -95,7 +67,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   const device = resolveDevice(settings.device);
   // A lock lost to a takeover (this process frozen past its lease) stops the run like Ctrl-C.
   const onLost = (message: string): void => (warn(message), request.stop.request('lock lost'));
-  const folder = RunFolder.open(request.runDir, { png: request.png, warn, onLost });
+  const folder = RunFolder.open(request.runDir, { png: request.png, warn, onLost, keepEpochs: request.keepEpochs });
   const owned: { dispose(): void }[] = [];
   let completedEpoch = 0;
   let failed = true;
@@ -117,7 +89,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
       return true;
     };
     const own = <T extends { dispose(): void }>(o: T): T => (owned.push(o), o);
-    const run: Run = { ...onDevice(settings, device, data, own), settings, columns: runColumns(settings), folder, device, progress, yieldPoint: new YieldPoint(request.stop), own, epochDone };
+    const run: Run = { ...onDevice(settings, device, data, own), settings, columns: runColumns(settings), folder, device, progress, yieldPoint: new YieldPoint(request.stop), own, epochDone, trajectory: (request.keepEpochs?.length ?? 0) > 0 };
 
     let branches: Branches | null = null;
     if (state?.phase === 'done') progress.line('the run is already finished');
@@ -149,22 +121,6 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   }
 }
 
-/** Creates the run's config.json, or resumes the run: returns the state of its last completed epoch (null: none). */
-function startFolder(folder: RunFolder, request: RunRequest, device: string, data: RunData, progress: Progress): RunState | null {
-  let state: RunState | null = null;
-  if (!request.resume) folder.create(newConfig(request.settings, request.argv, device, data));
-  else {
-    const resumed = folder.resume((config) => checkSameData(config, data));
-    state = resumed.state;
-    const resumption = { at: new Date().toISOString(), fromEpoch: state?.completedEpoch ?? 0, device, threads: numThreads(), argv: request.argv };
-    folder.updateConfig((config) => config.resumes.push(resumption));
-    const dropped = resumed.droppedRecords ? `; dropped ${resumed.droppedRecords} record(s) of later epochs` : '';
-    progress.line(state ? `resuming after epoch ${state.completedEpoch} (phase ${state.phase})${dropped}` : 'resuming a run that completed no epoch: starting from the beginning');
-  }
-  for (const line of describeStart(folder.paths.dir, device, { ...folder.config, settings: request.settings }, data)) progress.line(line);
-  return state;
-}
-
 /** A fresh, seeded CNN of the dataset's network (ending in its labels' classes), with its optimizer. */
 function newCnn(run: Run): ModelTrainer {
   const model = Sequential.create(datasetLabels(run.settings.dataset, run.settings.labels).network, { device: run.device, seed: run.settings.seed });
@@ -181,11 +137,18 @@ async function cnnPhase(run: Run, state: RunState | null): Promise<ModelTrainer 
     folder.updateConfig((config) => (config.initFrom = initModelFrom(cnn.model, initFrom, config.initFrom ?? null)));
     run.progress.line(`the CNN starts from ${initFrom} (SHA-256 ${folder.config.initFrom!.sha256})`);
   }
-  for (let epoch = (state?.completedEpoch ?? 0) + 1; !cnn.finished && epoch <= settings.cnnEpochs; epoch++) {
+  for (let epoch = (state?.completedEpoch ?? 0) + 1; !cnn.finished && !cnn.stoppedEarly && epoch <= settings.cnnEpochs; epoch++) {
     const [record] = await epochOf(run, [cnn], epoch, 'cnn', () => settings.cnnEpochs, () => `cnn epoch ${epoch}/${settings.cnnEpochs}`);
     folder.metrics.append([record]);
     folder.saveState({ phase: 'cnn', completedEpoch: epoch, conversionEpoch: null, models: { cnn: folder.saveModel(cnn), fcn: null } });
     if (run.epochDone(epoch)) return 'stopped';
+  }
+  if (!cnn.finished && !run.trajectory) {
+    // Forked from a CNN trajectory after this epoch: the phase ends here, as it did in that epoch of a standalone run.
+    const test = await testBest(run, cnn, 'cnn');
+    folder.metrics.amend((r) => r.model === 'cnn' && r.epoch === cnn.epoch, { test_accuracy: test });
+    run.progress.line(phaseEndLine('cnn', cnn.stoppedEarly ? `early stop (patience ${settings.patience})` : `epoch cap ${settings.cnnEpochs}`, cnn.best, test));
+    folder.saveState({ phase: 'cnn', completedEpoch: cnn.epoch, conversionEpoch: null, models: { cnn: folder.saveModel(cnn), fcn: null } });
   }
   folder.savePhaseCheckpoint(cnn);
   run.progress.line(`CNN phase done at epoch ${cnn.epoch}: ${folder.paths.cnnPhase}`);
@@ -285,16 +248,22 @@ async function modelEpoch(run: Run, t: ModelTrainer, epoch: number, order: Tenso
   if (!Number.isFinite(validation.loss)) throw new NonFiniteLossError(t.name, epoch, 'the validation loss', validation.loss);
   const layers = layerDivergences(t.model);
   const improved = t.noteValidation(validation.accuracy);
-  const testAccuracy = t.stoppedEarly || t.epochsInPhase >= cap ? await testBest(run, t) : null;
+  const ends = (t.stoppedEarly || t.epochsInPhase >= cap) && !(run.trajectory && phase === 'cnn');
+  const testAccuracy = ends ? await testBest(run, t, phase) : null;
   const record = epochRecord(run.columns, { epoch, model: t.name, phase, train, validation, testAccuracy, layers, seconds: (Date.now() - started) / 1000 });
   progress.epochEnd(recordLine(record, label, improved));
   if (t.finished) progress.line(phaseEndLine(t.name, t.stoppedEarly ? `early stop (patience ${settings.patience})` : `epoch cap ${cap}`, t.best, testAccuracy));
   return record;
 }
 
-/** Step 5, for one model: ends its phase or branch with its best weights restored, and measures their test accuracy. */
-async function testBest(run: Run, t: ModelTrainer): Promise<number | null> {
+/**
+ * Step 5, for one model: ends its phase or branch with its best weights restored, and measures their
+ * test accuracy. With --convert last the CNN then takes back its last weights, which both branches start from.
+ */
+async function testBest(run: Run, t: ModelTrainer, phase: PhaseName): Promise<number | null> {
+  const last = run.settings.convert === 'last' && phase === 'cnn' ? t.model.state() : null;
   t.finish();
   t.testAccuracy = run.test ? (await run.test.evaluate(t.model, false, run.yieldPoint)).accuracy : null;
+  if (last) t.model.loadState(last);
   return t.testAccuracy;
 }

@@ -12,7 +12,7 @@ export { runTrainJob, jobSettings, processStreams, EXIT } from './job';
 export type { TrainJob, JobStreams } from './job';
 export { jobProcessScript } from './jobProcess';
 export { runTraining } from './experiment';
-export type { RunRequest, RunOutcome } from './experiment';
+export type { RunRequest, RunOutcome } from './runStart';
 export {
   SETTINGS,
   DEFAULT_SETTINGS,
@@ -77,8 +77,10 @@ export { checkInitFile, initModelFrom } from './initFrom';
 export type { InitFromRecord } from './initFrom';
 export { acquireRunLock, RunLockedError, LOCK_FILE } from './lock';
 export type { RunLock } from './lock';
-export { RunFolder, runPaths, defaultRunDir, readConfig, readRunState, writeCheckpoint, readCheckpoint, CHECKPOINT_EXTENSION } from './runFolder';
-export type { RunPaths, RunState, ModelState, Checkpoint, CheckpointedModel } from './runFolder';
+export { RunFolder, writeCheckpoint, readCheckpoint } from './runFolder';
+export type { Checkpoint, CheckpointedModel } from './runFolder';
+export { runPaths, defaultRunDir, readConfig, readRunState, CHECKPOINT_EXTENSION } from './runFiles';
+export type { RunPaths, RunState, ModelState } from './runFiles';
 export { newConfig, deviceReport } from './runConfig';
 export type { RunConfig, DeviceReport } from './runConfig';
 export { progressFor, BarProgress, LineProgress, formatDuration, StopRequest, RunInterrupted, NonFiniteLossError, YieldPoint } from './progress';

@@ -9,11 +9,12 @@ import { DatasetError } from '../data';
 import { isStorageError, storageAdvice } from '../util/atomic';
 import { datasetLabels } from '../data/datasets';
 import { runTraining } from './experiment';
+import { Trajectory, ensureTrajectory } from './trajectory';
 import { resumedSettings } from './flags';
 import { checkInitFile } from './initFrom';
 import { RUN_EXISTS, RunLockedError } from './lock';
 import { NonFiniteLossError, ProgressStream, StopRequest } from './progress';
-import { readConfig, runPaths } from './runFolder';
+import { readConfig, runPaths } from './runFiles';
 import { TrainSettings, resolveSettings, savedSettings } from './settings';
 
 /** Where a job writes: results to stdout, progress and errors to stderr. */
@@ -56,6 +57,8 @@ export interface TrainJob {
   stopAfterEpochs?: number | null;
   /** The command line config.json records (default: this process's). */
   argv?: string[];
+  /** A new run's shared CNN phase (a sweep's): trained first (or waited for), then the run forks from it. */
+  trajectory?: Trajectory | null;
 }
 
 /** The settings `job` runs with (throws, naming the conflict, when a resumed run's differ). */
@@ -123,10 +126,13 @@ export async function runTrainJob(job: TrainJob, io: JobStreams = processStreams
     // A file that cannot fit is refused before a run folder is made.
     if (settings.initFrom && !job.resume) checkInitFile(settings.initFrom, datasetLabels(settings.dataset, settings.labels).network);
     if (stop.requested) return EXIT.interrupted; // asked to stop before it began: nothing to do
+    const fork = job.trajectory && !job.resume ? job.trajectory : null;
+    if (fork && (await ensureTrajectory(fork, io.stderr, stop, job.argv ?? process.argv)) === 'interrupted') return EXIT.interrupted;
     const outcome = await runTraining({
       settings,
       runDir: job.runDir,
       resume: job.resume,
+      fork: fork?.dir ?? null,
       argv: job.argv ?? process.argv,
       stderr: io.stderr,
       stop,

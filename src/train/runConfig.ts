@@ -42,6 +42,8 @@ export interface RunConfig {
   data: DataReport;
   /** The file the CNN started from (--init-from) and its SHA-256, once loaded. */
   initFrom?: InitFromRecord;
+  /** The CNN trajectory the run was forked from (a sweep's shared CNN phase), and the epoch it was taken at. */
+  forkedFrom?: { run: string; epoch: number };
   /** The check that the converted FCN reproduces the CNN (null until the conversion). */
   conversion: ConversionCheck | null;
   /** Each continuation of the run. */

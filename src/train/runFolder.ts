@@ -1,7 +1,7 @@
-// The run folder: config.json, the run state that says which checkpoint files make up the last
-// completed epoch, the checkpoints (safetensors files with a JSON meta), the metrics, and the lock
-// that keeps one writer per folder. A training run holds it through one RunFolder object; other
-// tools read it with readConfig and readRunState.
+// The run folder a training run holds, through one RunFolder object: its lock (one writer per
+// folder), config.json, the checkpoints (safetensors files with a JSON meta) and the run state that
+// makes an epoch's checkpoints current, and the metrics. Its files, and how other tools read
+// them, are in runFiles.ts.
 import fs from 'fs';
 import path from 'path';
 import { MetricsLog } from '../report';
@@ -9,96 +9,9 @@ import type { EpochRecord } from '../report';
 import { SafetensorsError, readSafetensors, writeSafetensors } from '../safetensors';
 import { removeStaleTempFiles, writeJsonAtomic } from '../util/atomic';
 import { testKillPoint } from '../util/testHooks';
-import type { EarlyStoppingState } from './evaluate';
 import { RUN_EXISTS, RunLock, acquireRunLock, describeTakeOver } from './lock';
 import type { RunConfig } from './runConfig';
-
-/** Paths inside a run folder. */
-export interface RunPaths {
-  dir: string;
-  config: string;
-  csv: string;
-  jsonl: string;
-  figures: string;
-  checkpoints: string;
-  state: string;
-  /** The CNN at the end of its phase (best weights restored) with its optimizer state. */
-  cnnPhase: string;
-}
-
-/** The file extension of checkpoints. */
-export const CHECKPOINT_EXTENSION = '.safetensors';
-
-/** The paths of run folder `dir`. */
-export function runPaths(dir: string): RunPaths {
-  const abs = path.resolve(dir);
-  const checkpoints = path.join(abs, 'checkpoints');
-  return {
-    dir: abs,
-    config: path.join(abs, 'config.json'),
-    csv: path.join(abs, 'metrics.csv'),
-    jsonl: path.join(abs, 'metrics.jsonl'),
-    figures: path.join(abs, 'figures'),
-    checkpoints,
-    state: path.join(checkpoints, 'state.json'),
-    cnnPhase: path.join(checkpoints, `cnn_phase${CHECKPOINT_EXTENSION}`),
-  };
-}
-
-/** The default run folder: runs/<UTC timestamp> under the working folder. */
-export function defaultRunDir(now = new Date()): string {
-  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
-  return path.join('runs', stamp);
-}
-
-/** Reads config.json; throws an error that says what is wrong when it is missing or not a run's. */
-export function readConfig(paths: RunPaths): RunConfig {
-  if (!fs.existsSync(paths.config)) throw new Error(`${paths.dir}: no config.json (is it a wsr-native run folder?)`);
-  const config = JSON.parse(fs.readFileSync(paths.config, 'utf8')) as RunConfig;
-  if (config.format !== 'wsr-native-run' || config.version !== 1 || typeof config.settings !== 'object') {
-    throw new Error(`${paths.config}: not a wsr-native run configuration`);
-  }
-  return config;
-}
-
-/** One model's part of the run state. */
-export interface ModelState {
-  /** Checkpoint of its weights and optimizer state after `epoch` (a file name in checkpoints/). */
-  file: string;
-  /** The checkpoint of its best epoch so far (a file name in checkpoints/; its weights are the best ones), or null. */
-  bestFile: string | null;
-  /** The last epoch it trained (global numbering). */
-  epoch: number;
-  /** Epochs it trained in the current phase or branch. */
-  epochsInPhase: number;
-  earlyStopping: EarlyStoppingState;
-  /** True once its phase or branch ended (epoch cap or early stop) and its best weights were restored. */
-  finished: boolean;
-  /** Test accuracy at the end of its phase or branch (null until then, or without a test set). */
-  testAccuracy: number | null;
-}
-
-/** checkpoints/state.json: the last completed epoch and the files that hold it. */
-export interface RunState {
-  format: 'wsr-native-run-state';
-  version: 1;
-  /** 'cnn': in the CNN phase; 'branch': after the conversion; 'done': finished. */
-  phase: 'cnn' | 'branch' | 'done';
-  /** The last epoch completed by every model still training (global numbering). */
-  completedEpoch: number;
-  /** The epoch the CNN was converted at (null before). */
-  conversionEpoch: number | null;
-  models: { cnn: ModelState; fcn: ModelState | null };
-  updated: string;
-}
-
-/** The run state, or null when no epoch was completed yet. */
-export function readRunState(paths: RunPaths): RunState | null {
-  if (!fs.existsSync(paths.state)) return null;
-  const state = JSON.parse(fs.readFileSync(paths.state, 'utf8')) as RunState;
-  if (state.format !== 'wsr-native-run-state' || state.version !== 1) throw new Error(`${paths.state}: not a wsr-native run state`);
-  return state;
-}
+import { CHECKPOINT_EXTENSION, ModelState, RunPaths, RunState, readConfig, readRunState, runPaths } from './runFiles';
 
 // ---- checkpoint files: safetensors files whose tensors are named float32 arrays (weights
 // `param/…`, optimizer state `optimizer/…`) and whose `__metadata__` holds `format:
@@ -172,6 +85,29 @@ export function readCheckpoint<Meta = Record<string, unknown>>(
 
 // ---- the folder a run holds -------------------------------------------------------------------
 
+/** checkpoints/state-e0005.json: the run state kept after a CNN epoch that runs fork from. */
+export function snapshotFile(paths: RunPaths, epoch: number): string {
+  return path.join(paths.checkpoints, `state-e${String(epoch).padStart(4, '0')}.json`);
+}
+
+/** Every kept state of the run (its snapshots), in epoch order. */
+export function snapshots(paths: RunPaths): RunState[] {
+  if (!fs.existsSync(paths.checkpoints)) return [];
+  return fs
+    .readdirSync(paths.checkpoints)
+    .filter((name) => /^state-e\d{4,}\.json$/.test(name))
+    .sort()
+    .map((name) => JSON.parse(fs.readFileSync(path.join(paths.checkpoints, name), 'utf8')) as RunState);
+}
+
+/** How a run holds its folder. */
+export interface RunFolderOptions {
+  png?: boolean;
+  warn: (message: string) => void;
+  /** CNN epochs whose state and checkpoints stay (a trajectory's: runs fork from them; trajectory.ts). */
+  keepEpochs?: readonly number[];
+}
+
 /** What the folder needs of a model in training (trainer.ts's ModelTrainer). */
 export interface CheckpointedModel {
   /** Writes its checkpoint for its current epoch into `checkpoints`; returns its part of the run state. */
@@ -195,7 +131,7 @@ export class RunFolder {
     dir: string,
     private readonly lock: RunLock,
     private readonly existed: boolean,
-    options: { png?: boolean; warn: (message: string) => void },
+    private readonly options: RunFolderOptions,
   ) {
     this.paths = runPaths(dir);
     this.metrics = new MetricsLog(this.paths.dir, options);
@@ -203,7 +139,7 @@ export class RunFolder {
   }
 
   /** Takes the lock of folder `dir` (throws RunLockedError while another live process holds it). */
-  static open(dir: string, options: { png?: boolean; warn: (message: string) => void; onLost: (message: string) => void }): RunFolder {
+  static open(dir: string, options: RunFolderOptions & { onLost: (message: string) => void }): RunFolder {
     const existed = fs.existsSync(dir);
     const lock = acquireRunLock(dir, { onLost: options.onLost, onWait: options.warn });
     if (lock.tookOver !== null) options.warn(describeTakeOver(lock.tookOver));
@@ -263,12 +199,17 @@ export class RunFolder {
     model.writeCheckpoint(this.paths.cnnPhase);
   }
 
-  /** Writes the run state (the last write of an epoch: it makes its checkpoints current), then deletes the checkpoints it no longer names. */
+  /**
+   * Writes the run state (the last write of an epoch: it makes its checkpoints current; of a CNN
+   * epoch in `keepEpochs`, a snapshot too, for runs forked from it), then deletes the checkpoints
+   * that neither it nor a snapshot names.
+   */
   saveState(state: Omit<RunState, 'format' | 'version' | 'updated'>): void {
     const full: RunState = { format: 'wsr-native-run-state', version: 1, ...state, updated: new Date().toISOString() };
     writeJsonAtomic(this.paths.state, full);
+    if (!full.models.fcn && this.options.keepEpochs?.includes(full.completedEpoch)) writeJsonAtomic(snapshotFile(this.paths, full.completedEpoch), full);
     const keep = new Set(['state.json', path.basename(this.paths.cnnPhase)]);
-    for (const m of [full.models.cnn, full.models.fcn]) {
+    for (const m of [full, ...(this.options.keepEpochs ? snapshots(this.paths) : [])].flatMap((s) => [s.models.cnn, s.models.fcn])) {
       if (!m) continue;
       keep.add(m.file);
       if (m.bestFile) keep.add(m.bestFile);

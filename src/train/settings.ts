@@ -41,6 +41,8 @@ export interface TrainSettings extends SharingSettings {
   cnnContinueEpochs: number;
   /** Early stopping: epochs without a better validation accuracy before a phase or branch stops. */
   patience: number;
+  /** The CNN weights the conversion takes and both branches start from: 'best' (the restored best so far) or 'last' (the conversion epoch's). */
+  convert: 'best' | 'last';
   // The FCN branch's weight sharing (free, tieEvery, tieStrength, tiePenalty, vcp): see sharing.ts.
   /** Training augmentation levels (0: off); see augmentations.ts for what each level means. */
   swap: number;
@@ -216,6 +218,16 @@ export const SETTINGS: readonly AnyEntry[] = Object.freeze<AnyEntry[]>([
     default: training((t) => t.patience),
     help: 'early stopping: epochs without a better validation accuracy',
     resumable: false,
+  },
+  {
+    key: 'convert',
+    flag: '--convert <weights>',
+    kind: oneOf(['best', 'last'] as const),
+    default: 'best',
+    help: "the CNN weights the conversion takes, and both branches start from: best (the restored best so far, as the paper's early stopping does) or last (those of the conversion epoch)",
+    resumable: false,
+    describe: (s) => (s.convert === 'last' ? "the conversion takes the CNN's last weights" : null),
+    absent: 'best',
   },
   {
     key: 'free',

@@ -16,7 +16,8 @@ import { Tensor } from '../tensor';
 import { AugmentPlan, DeviceSplit, augmentBatch, batchStream, batchesPerEpoch } from './batches';
 import { EarlyStopping, EarlyStoppingState, PassResult } from './evaluate';
 import { YieldPoint } from './progress';
-import { CHECKPOINT_EXTENSION, Checkpoint, CheckpointedModel, ModelState, readCheckpoint, writeCheckpoint } from './runFolder';
+import { CHECKPOINT_EXTENSION, ModelState } from './runFiles';
+import { Checkpoint, CheckpointedModel, readCheckpoint, writeCheckpoint } from './runFolder';
 import { TrainSettings } from './settings';
 import type { SharingSettings } from './sharing';
 

@@ -4,7 +4,7 @@
 import fs from 'fs';
 import path from 'path';
 import type { ModelName } from '../report';
-import { CHECKPOINT_EXTENSION, readConfig, readRunState, runPaths } from '../train/runFolder';
+import { CHECKPOINT_EXTENSION, readConfig, readRunState, runPaths } from '../train/runFiles';
 import { checkpointName, readModelWeights } from '../train/trainer';
 import { LowRankPlan, MaskPlan, parameterShapes, planNetwork } from '../nn/plan';
 import type { NetworkSpec } from '../nn/spec';
