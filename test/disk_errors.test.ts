@@ -141,7 +141,7 @@ withMounts('a file system that refuses a write', () => {
     expect(failed.stderr).toMatch(
       new RegExp(
         // (A plain system error when the folder turned read-only just as an old checkpoint was removed: it names its file too.)
-        `wsr-native: (could not write ${escape(run)}/\\S+: EROFS: read-only file system, \\w+( '[^']*')?|EROFS: read-only file system, \\w+ '${escape(run)}/[^']*')\\. ` +
+        `wsr-native: (could not write ${escape(run)}/\\S+: EROFS: read-only file system, \\w+( '[^']*'( -> '[^']*')?)?|EROFS: read-only file system, \\w+ '${escape(run)}/[^']*')\\. ` +
           `Make its file system writable again \\(it is mounted read-only\\), then (resume with: npx wsr-native train --resume ${escape(run)}|run the same command again)`,
       ),
     );
