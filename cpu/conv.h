@@ -3,8 +3,9 @@
 //   x [n, c, h, w], w [k, c, kh, kw], b [k], y [n, k, oh, ow].
 // The caller guarantees a consistent shape: c, h, w, k, kh, kw, strides >= 1, n >= 0,
 // 0 <= pad_top < kh, 0 <= pad_left < kw, oh, ow >= 1. Outputs are overwritten (never read) and must
-// not overlap inputs. Multi-threaded over images with per-thread scratch, or inside each GEMM when the
-// batch is smaller than the thread count. Results are deterministic for a fixed thread count.
+// not overlap inputs. Implicit GEMMs over a channels-last copy of the input (cpu/conv.cc), multi-threaded
+// over images (or, for the forward pass and the weight gradient of batches smaller than the thread count,
+// over output positions). Results are deterministic for a fixed thread count.
 #pragma once
 #include "common/window_geometry.h"
 

@@ -36,6 +36,8 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 #include <immintrin.h>
+
+#include "avx512_transpose.h"
 #define WSR_GEMM_X86 1
 #else
 #define WSR_GEMM_X86 0
@@ -133,40 +135,25 @@ void pack_panels(const float* p, int64_t rs, int64_t cs, int64_t m, int64_t kc, 
   }
 }
 
-#if WSR_GEMM_X86
-// AVX-512 packing for the strided-row case with k contiguous (cs == 1): transposes 16x16 tiles in
-// registers. Falls back to the generic routine for anything else.
-__attribute__((target("avx512f"))) inline void transpose16x16(__m512 r[16]) {
-  __m512 t[16];
-  for (int i = 0; i < 8; ++i) {
-    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+// Micro-panel packers for operands gathered by the caller (see gemm.h): from R row pointers, and from one
+// pointer per depth step to `count` contiguous rows.
+template <int R>
+void pack_rows(const float* const* rows, int count, int64_t offset, int64_t len, float* dst) {
+  for (int r = 0; r < count; ++r) {
+    const float* src = rows[r] + offset;
+    for (int64_t k = 0; k < len; ++k) dst[k * R + r] = src[k];
   }
-  for (int i = 0; i < 4; ++i) {
-    const __m512d a0 = _mm512_castps_pd(t[4 * i]), a1 = _mm512_castps_pd(t[4 * i + 1]);
-    const __m512d a2 = _mm512_castps_pd(t[4 * i + 2]), a3 = _mm512_castps_pd(t[4 * i + 3]);
-    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a0, a2));
-    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a0, a2));
-    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(a1, a3));
-    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(a1, a3));
+}
+template <int R>
+void pack_runs(const float* const* runs, int64_t offset, int64_t len, int r0, int count, float* dst) {
+  for (int64_t k = 0; k < len; ++k) {
+    const float* src = runs[k] + offset;
+    float* d = dst + k * R + r0;
+    for (int r = 0; r < count; ++r) d[r] = src[r];
   }
-  // r[4i+j] now holds, for rows 4i..4i+3, column j of each 128-bit lane (lane L covers columns 4L..4L+3).
-  for (int i = 0; i < 4; ++i) {
-    // Combine 128-bit lanes across the four row groups.
-    const int a = i;  // column-in-lane index
-    const __m512 g0 = r[a], g1 = r[4 + a], g2 = r[8 + a], g3 = r[12 + a];
-    const __m512 u0 = _mm512_shuffle_f32x4(g0, g1, 0x44);  // lanes 0,1 of g0 | lanes 0,1 of g1
-    const __m512 u1 = _mm512_shuffle_f32x4(g0, g1, 0xEE);  // lanes 2,3 of g0 | lanes 2,3 of g1
-    const __m512 u2 = _mm512_shuffle_f32x4(g2, g3, 0x44);
-    const __m512 u3 = _mm512_shuffle_f32x4(g2, g3, 0xEE);
-    t[a] = _mm512_shuffle_f32x4(u0, u2, 0x88);       // lane 0 of each group  -> column a
-    t[4 + a] = _mm512_shuffle_f32x4(u0, u2, 0xDD);   // lane 1                -> column 4 + a
-    t[8 + a] = _mm512_shuffle_f32x4(u1, u3, 0x88);   // lane 2                -> column 8 + a
-    t[12 + a] = _mm512_shuffle_f32x4(u1, u3, 0xDD);  // lane 3                -> column 12 + a
-  }
-  for (int i = 0; i < 16; ++i) r[i] = t[i];
 }
 
+#if WSR_GEMM_X86
 // Packs with k contiguous (cs == 1) and R rows strided by rs, via 16x16 register transposes.
 template <int R>
 __attribute__((target("avx512f"))) void pack_panels_avx512(const float* p, int64_t rs, int64_t cs, int64_t m,
@@ -195,6 +182,29 @@ __attribute__((target("avx512f"))) void pack_panels_avx512(const float* p, int64
       for (int r = rows; r < R; ++r) d[r] = 0.0f;
     }
   }
+}
+
+// pack_rows with 16x16 register transposes; the depth tail is read with masked loads (no overrun).
+template <int R>
+__attribute__((target("avx512f"))) void pack_rows_avx512(const float* const* rows, int count, int64_t offset,
+                                                          int64_t len, float* dst) {
+  static_assert(R <= 16, "one 16-row group per panel");
+  const __mmask16 lanes = static_cast<__mmask16>((1u << R) - 1u);
+  for (int64_t k = 0; k < len; k += 16) {
+    const int depth = static_cast<int>(std::min<int64_t>(16, len - k));
+    const __mmask16 mask = static_cast<__mmask16>((1u << depth) - 1u);
+    __m512 v[16];
+    for (int r = 0; r < 16; ++r) v[r] = r < count ? _mm512_maskz_loadu_ps(mask, rows[r] + offset + k) : _mm512_setzero_ps();
+    transpose16x16(v);
+    for (int j = 0; j < depth; ++j) _mm512_mask_storeu_ps(dst + (k + j) * R, lanes, v[j]);
+  }
+}
+template <int R>
+__attribute__((target("avx512f"))) void pack_runs_avx512(const float* const* runs, int64_t offset, int64_t len,
+                                                          int r0, int count, float* dst) {
+  const __mmask16 mask = static_cast<__mmask16>((1u << count) - 1u);
+  for (int64_t k = 0; k < len; ++k)
+    _mm512_mask_storeu_ps(dst + k * R + r0, mask, _mm512_maskz_loadu_ps(mask, runs[k] + offset));
 }
 #endif
 
@@ -284,6 +294,8 @@ struct GenericKernel {
   static void pack_b(const float* p, int64_t rs, int64_t cs, int64_t n, int64_t kc, float* dst) {
     pack_panels<NR>(p, rs, cs, n, kc, dst);
   }
+  static constexpr auto pack_rows = &wsr::cpu::pack_rows<MR>;
+  static constexpr auto pack_runs = &wsr::cpu::pack_runs<MR>;
 };
 
 #if WSR_GEMM_X86
@@ -341,6 +353,8 @@ struct Avx2Kernel {
   static void pack_b(const float* p, int64_t rs, int64_t cs, int64_t n, int64_t kc, float* dst) {
     pack_panels<NR>(p, rs, cs, n, kc, dst);
   }
+  static constexpr auto pack_rows = &wsr::cpu::pack_rows<MR>;
+  static constexpr auto pack_runs = &wsr::cpu::pack_runs<MR>;
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -425,6 +439,8 @@ struct Avx512Kernel {
   static void pack_b(const float* p, int64_t rs, int64_t cs, int64_t n, int64_t kc, float* dst) {
     pack_panels_avx512<NR>(p, rs, cs, n, kc, dst);
   }
+  static constexpr auto pack_rows = &pack_rows_avx512<MR>;
+  static constexpr auto pack_runs = &pack_runs_avx512<MR>;
 };
 #endif
 
@@ -524,6 +540,17 @@ struct Driver {
     }
   }
 
+  // C[M, N] = A·B + beta·C from ready micro-panels of depth kc (gemm_panels_product).
+  static void panels_product(int64_t M, int64_t N, int64_t kc, const float* a, const float* b, float beta, float* C,
+                             int64_t ldc) {
+    for (int64_t ir = 0; ir < M; ir += MR) {
+      const MicroKernel kernel = kernels[std::min<int64_t>(MR, M - ir) - 1];
+      for (int64_t jr = 0; jr < N; jr += NR)
+        kernel(kc, a + ir * kc, b + jr * kc, C + ir * ldc + jr, ldc, 1, static_cast<int>(std::min<int64_t>(NR, N - jr)),
+               1.0f, beta);
+    }
+  }
+
   // Packs the whole A (item 0) / B (item 0) into the Prepacked layout, in parallel over panels.
   static void prepack_a(const Problem& P, float* dst, bool threaded) {
     const int64_t padded = round_up(P.M, MR), panels = padded / MR, kc_max = balanced(P.K, KC, 1);
@@ -552,15 +579,22 @@ struct Driver {
 struct Impl {
   const char* name;
   int mr, nr;
+  int64_t kc;
   void (*compute)(const Problem&, int64_t, int64_t, int64_t, int64_t, int64_t, const Prepacked&);
   void (*prepack_a)(const Problem&, float*, bool);
   void (*prepack_b)(const Problem&, float*, bool);
+  void (*pack_b)(const float*, int64_t, int64_t, int64_t, int64_t, float*);
+  void (*pack_rows)(const float* const*, int, int64_t, int64_t, float*);
+  void (*pack_runs)(const float* const*, int64_t, int64_t, int, int, float*);
+  void (*panels_product)(int64_t, int64_t, int64_t, const float*, const float*, float, float*, int64_t);
 };
 
 template <class Kern>
 constexpr Impl make_impl() {
-  return Impl{Kern::name(), Kern::MR, Kern::NR, &Driver<Kern>::compute, &Driver<Kern>::prepack_a,
-              &Driver<Kern>::prepack_b};
+  return Impl{Kern::name(),          Kern::MR,       Kern::NR,       Kern::KC,
+              &Driver<Kern>::compute, &Driver<Kern>::prepack_a, &Driver<Kern>::prepack_b,
+              &Kern::pack_b,          Kern::pack_rows,          Kern::pack_runs,
+              &Driver<Kern>::panels_product};
 }
 
 const Impl generic_impl = make_impl<GenericKernel>();
@@ -712,6 +746,30 @@ void sgemm_batched(bool transA, bool transB, int64_t M, int64_t N, int64_t K, fl
                    int64_t lda, int64_t strideA, const float* B, int64_t ldb, int64_t strideB, float beta,
                    float* C, int64_t ldc, int64_t strideC, int64_t batch) {
   run(true, transA, transB, M, N, K, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc, strideC, batch);
+}
+
+GemmPanels gemm_panels() { return GemmPanels{impl().mr, impl().nr}; }
+
+int64_t gemm_depth_block(int64_t K) {
+  const int64_t cap = impl().kc;
+  return ceil_div(K, ceil_div(std::max<int64_t>(K, 1), cap));
+}
+
+void gemm_pack_b(const float* B, int64_t rs, int64_t cs, int64_t kc, int64_t n, float* dst) {
+  impl().pack_b(B, cs, rs, n, kc, dst);  // the B packer takes op(B)^T: rows are B's columns
+}
+
+void gemm_pack_a_rows(const float* const* rows, int count, int64_t offset, int64_t len, float* dst) {
+  impl().pack_rows(rows, count, offset, len, dst);
+}
+
+void gemm_pack_a_runs(const float* const* runs, int64_t offset, int64_t len, int r0, int count, float* dst) {
+  impl().pack_runs(runs, offset, len, r0, count, dst);
+}
+
+void gemm_panels_product(int64_t M, int64_t N, int64_t kc, const float* a, const float* b, float beta, float* C,
+                         int64_t ldc) {
+  if (M > 0 && N > 0) impl().panels_product(M, N, kc, a, b, beta, C, ldc);
 }
 
 const char* sgemm_kernel_name() { return impl().name; }

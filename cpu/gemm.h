@@ -35,6 +35,34 @@ void sgemm_batched(bool transA, bool transB, int64_t M, int64_t N, int64_t K, fl
                    int64_t lda, int64_t strideA, const float* B, int64_t ldb, int64_t strideB, float beta,
                    float* C, int64_t ldc, int64_t strideC, int64_t batch);
 
+// ---- Building blocks for products whose operands are gathered on the fly (the implicit-GEMM convolutions
+// of cpu/conv.cc), so no im2col matrix is ever written. The caller runs the loop nest: it splits the depth
+// into blocks of gemm_depth_block(K), packs operands into micro-panels and multiplies them here. The
+// layouts are the GEMM's own: an A micro-panel holds MR rows as a[k*MR + r], a B micro-panel NR columns
+// as b[k*NR + j] (columns past N zero). MR and NR are those of the selected kernel.
+struct GemmPanels {
+  int mr, nr;
+};
+GemmPanels gemm_panels();
+
+// The depth block the kernel prefers for a product of depth K (K split into equal blocks of at most this).
+int64_t gemm_depth_block(int64_t K);
+
+// Packs B[k, j] = B[k*rs + j*cs] (k < kc, j < n) as ceil(n/NR) consecutive B micro-panels.
+void gemm_pack_b(const float* B, int64_t rs, int64_t cs, int64_t kc, int64_t n, float* dst);
+
+// A micro-panel from row pointers: dst[k*MR + r] = rows[r][offset + k] for r < count (<= MR), k < len.
+// Rows count..MR-1 of dst are left as they are (the kernels never read them).
+void gemm_pack_a_rows(const float* const* rows, int count, int64_t offset, int64_t len, float* dst);
+
+// A micro-panel from column runs: dst[k*MR + r0 + r] = runs[k][offset + r] for r < count, k < len.
+void gemm_pack_a_runs(const float* const* runs, int64_t offset, int64_t len, int r0, int count, float* dst);
+
+// C[M, N] = A·B + beta·C (C row-major, row stride ldc; beta == 0: C write-only) for one depth block of kc:
+// `a` holds ceil(M/MR) A micro-panels and `b` ceil(N/NR) B micro-panels, each of depth kc.
+void gemm_panels_product(int64_t M, int64_t N, int64_t kc, const float* a, const float* b, float beta, float* C,
+                         int64_t ldc);
+
 // Name of the microkernel chosen for this CPU: "avx512", "avx2" or "generic" (for logs and benchmarks).
 const char* sgemm_kernel_name();
 

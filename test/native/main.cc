@@ -1,6 +1,7 @@
 #include <cstring>
 
 #include "check.h"
+#include "cpu/gemm.h"
 
 namespace wsr::check {
 
@@ -39,8 +40,17 @@ int main(int argc, char** argv) {
       ctx.reps = std::max(1, std::atoi(argv[++i]));
     } else if (!std::strcmp(argv[i], "--cpu-only")) {
       cpu_only = true;
+    } else if (!std::strcmp(argv[i], "--gemm-kernel") && i + 1 < argc) {
+      // The CPU kernels' GEMM microkernel (avx512, avx2, generic): the implicit-GEMM convolutions gather
+      // their panels in the kernel's own geometry, so each geometry is checked.
+      const char* kernel = argv[++i];
+      if (!wsr::cpu::sgemm_select_kernel(kernel)) {
+        std::fprintf(stderr, "this CPU cannot run the %s GEMM kernel\n", kernel);
+        return 2;
+      }
+      std::printf("CPU GEMM kernel: %s\n", wsr::cpu::sgemm_kernel_name());
     } else {
-      std::fprintf(stderr, "usage: %s [--filter substring] [--reps N] [--cpu-only]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--filter substring] [--reps N] [--cpu-only] [--gemm-kernel avx512|avx2|generic]\n", argv[0]);
       return 2;
     }
   }

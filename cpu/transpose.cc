@@ -1,0 +1,101 @@
+#include "transpose.h"
+
+#include <algorithm>
+
+#if (defined(__x86_64__) || defined(_M_X64)) && !defined(WSR_GEMM_PORTABLE)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 on its own shuffle intrinsics
+#endif
+#include "avx512_transpose.h"
+#define WSR_TRANSPOSE_AVX512 1
+#else
+#define WSR_TRANSPOSE_AVX512 0
+#endif
+
+namespace wsr::cpu {
+namespace {
+
+constexpr int64_t T = 16;  // tile side: both the reads and the writes stay within a few cache lines
+
+void transpose_portable(const float* src, int64_t rows, int64_t cols, int64_t src_ld, float* dst, int64_t dst_ld,
+                        const float* add) {
+  for (int64_t r0 = 0; r0 < rows; r0 += T) {
+    const int64_t r1 = std::min(rows, r0 + T);
+    for (int64_t c0 = 0; c0 < cols; c0 += T) {
+      const int64_t c1 = std::min(cols, c0 + T);
+      for (int64_t c = c0; c < c1; ++c) {
+        float* d = dst + c * dst_ld;
+        if (add) {
+          for (int64_t r = r0; r < r1; ++r) d[r] = src[r * src_ld + c] + add[c];
+        } else {
+          for (int64_t r = r0; r < r1; ++r) d[r] = src[r * src_ld + c];
+        }
+      }
+    }
+  }
+}
+
+#if WSR_TRANSPOSE_AVX512
+// One 16x16 tile through registers: `nr` rows and `nc` columns of it are live; edge tiles use masked loads
+// and stores (nothing read or written past the matrices). FULL: nr == nc == 16, fully unrolled.
+template <bool FULL>
+__attribute__((target("avx512f"), always_inline)) inline void tile_avx512(const float* src, int64_t src_ld, float* dst,
+                                                                         int64_t dst_ld, const float* add, int nr,
+                                                                         int nc) {
+  const __mmask16 col_mask = FULL ? 0xFFFF : static_cast<__mmask16>((1u << nc) - 1u);
+  const __mmask16 row_mask = FULL ? 0xFFFF : static_cast<__mmask16>((1u << nr) - 1u);
+  __m512 v[16];
+#pragma GCC unroll 16
+  for (int r = 0; r < 16; ++r)
+    v[r] = FULL ? _mm512_loadu_ps(src + r * src_ld)
+                : (r < nr ? _mm512_maskz_loadu_ps(col_mask, src + r * src_ld) : _mm512_setzero_ps());
+  transpose16x16(v);
+#pragma GCC unroll 16
+  for (int c = 0; c < 16; ++c) {
+    if (!FULL && c >= nc) break;
+    const __m512 out = add ? _mm512_add_ps(v[c], _mm512_set1_ps(add[c])) : v[c];
+    if (FULL)
+      _mm512_storeu_ps(dst + c * dst_ld, out);
+    else
+      _mm512_mask_storeu_ps(dst + c * dst_ld, row_mask, out);
+  }
+}
+
+__attribute__((target("avx512f"))) void transpose_avx512(const float* src, int64_t rows, int64_t cols,
+                                                         int64_t src_ld, float* dst, int64_t dst_ld,
+                                                         const float* add) {
+  for (int64_t r0 = 0; r0 < rows; r0 += T) {
+    const int nr = static_cast<int>(std::min(T, rows - r0));
+    for (int64_t c0 = 0; c0 < cols; c0 += T) {
+      const int nc = static_cast<int>(std::min(T, cols - c0));
+      const float* s = src + r0 * src_ld + c0;
+      float* d = dst + c0 * dst_ld + r0;
+      const float* a = add ? add + c0 : nullptr;
+      if (nr == T && nc == T)
+        tile_avx512<true>(s, src_ld, d, dst_ld, a, nr, nc);
+      else
+        tile_avx512<false>(s, src_ld, d, dst_ld, a, nr, nc);
+    }
+  }
+}
+
+bool has_avx512() {
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
+  return yes;
+}
+#endif
+
+}  // namespace
+
+void transpose(const float* src, int64_t rows, int64_t cols, int64_t src_ld, float* dst, int64_t dst_ld,
+               const float* add) {
+#if WSR_TRANSPOSE_AVX512
+  if (has_avx512()) return transpose_avx512(src, rows, cols, src_ld, dst, dst_ld, add);
+#endif
+  transpose_portable(src, rows, cols, src_ld, dst, dst_ld, add);
+}
+
+}  // namespace wsr::cpu
