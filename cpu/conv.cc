@@ -57,10 +57,6 @@ struct Conv {
   int64_t image() const { return hp * wp * c; }
   // Offset of patch entry p within its position's patch (p = i·run + t).
   int64_t patch_offset(int64_t p) const { return p / run * wp * c + p % run; }
-  // Offset of output position q's patch within its image.
-  int64_t position_offset(int64_t q) const {
-    return (q / s.ow * s.stride_h * wp + q % s.ow * s.stride_w) * c;
-  }
 };
 
 // Per-thread scratch, grown on demand and reused across calls.
@@ -106,9 +102,16 @@ const float* hold_images(const Conv& cv, const float* x, int64_t i0, int64_t i1)
 // Patch starts of positions [g0, g1) in the held images.
 const float* const* patch_starts(const Conv& cv, const float* images, int64_t g0, int64_t g1) {
   scratch.patches.resize(static_cast<size_t>(g1 - g0));
-  const int64_t first = g0 / cv.Q;
-  for (int64_t pos = g0; pos < g1; ++pos)
-    scratch.patches[pos - g0] = images + (pos / cv.Q - first) * cv.image() + cv.position_offset(pos % cv.Q);
+  const int64_t row_step = cv.s.stride_h * cv.wp * cv.c, column_step = cv.s.stride_w * cv.c;
+  int64_t q = g0 % cv.Q, oy = q / cv.s.ow, ox = q % cv.s.ow;  // walked, not divided, per position
+  const float* image = images;
+  for (int64_t pos = g0; pos < g1; ++pos) {
+    scratch.patches[pos - g0] = image + oy * row_step + ox * column_step;
+    if (++ox == cv.s.ow) {
+      ox = 0;
+      if (++oy == cv.s.oh) oy = 0, image += cv.image();
+    }
+  }
   return scratch.patches.data();
 }
 
