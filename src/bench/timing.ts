@@ -76,8 +76,20 @@ async function runOnce(e: Entry): Promise<number | null> {
   }
 }
 
+/** Untimed runs after a switch of contender, for at least this long (and at least one). */
+const REWARM_MS = 50;
+
+/** Untimed runs of e for REWARM_MS; false when a run failed. */
+async function rewarm(e: Entry): Promise<boolean> {
+  const start = performance.now();
+  do {
+    if ((await runOnce(e)) === null) return false;
+  } while (performance.now() - start < REWARM_MS);
+  return true;
+}
+
 /**
- * Warm-up of each, then rounds of one timed run each (after one untimed run to re-warm) until
+ * Warm-up of each, then rounds of one timed run each (after untimed runs to re-warm) until
  * every one has its runs.
  */
 async function alternate(group: Entry[], options: TimingOptions): Promise<void> {
@@ -89,10 +101,11 @@ async function alternate(group: Entry[], options: TimingOptions): Promise<void> 
   while (group.some((e) => wants(e, options.repeats))) {
     for (const e of group) {
       if (!wants(e, options.repeats)) continue;
-      // The first run after another contender's is slow for everyone (measured: our cifar.fcn
-      // step at batch 128 took 85–115 ms right after a tfjs-wasm step, 70 ms on the next run,
-      // with or without a pause between): it runs untimed.
-      if (last !== e && group.length > 1 && (await runOnce(e)) === null) continue;
+      // The first runs after another contender's are slow for everyone (measured: our cifar.fcn
+      // step at batch 128 took 85–115 ms right after a tfjs-wasm step, 70 ms on the next run; our
+      // cifar.conv1 forward, after 25 ms idle, 3.3 ms following one untimed run and 1.66 ms following
+      // 30 ms of them): they run untimed, for at least REWARM_MS.
+      if (last !== e && group.length > 1 && !(await rewarm(e))) continue;
       last = e;
       const ms = await runOnce(e);
       if (ms === null) continue;
