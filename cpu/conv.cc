@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <vector>
 
 #include "gemm.h"
@@ -375,22 +374,28 @@ void conv2d_backward_weight(const WindowGeometry& s, const float* x, const float
   const OpSize size(flops(s));
   const Conv cv(s);
   // One position range per thread slot, each summing into its own dWr^T, then a reduction in slot
-  // order: the result depends on the thread count only, never on timing.
-  const int64_t slots = num_threads(), PK = cv.P * cv.K;
-  std::unique_ptr<float[]> partial(new float[static_cast<size_t>(slots * PK)]);
+  // order: the result depends on the thread count (and the op's size) only, never on timing. An op
+  // too small for the pool gets one slot: its partial sums would cost more to add than to compute.
+  const int64_t slots = flops(s) < kMinParallelFlops ? 1 : num_threads(), PK = cv.P * cv.K;
+  float* partial = grow(call_buffers.packed, slots * PK);
   for_slots(cv, slots, [&](int64_t slot, int64_t first, int64_t last) {
-    weight_grad_positions(cv, x, dy, partial.get() + slot * PK, first, last);
+    weight_grad_positions(cv, x, dy, partial + slot * PK, first, last);
   });
+  if (slots > 1) {
+    parallel_for(
+        PK,
+        [&](int64_t i0, int64_t i1) {
+          for (int64_t slot = 1; slot < slots; ++slot)
+            for (int64_t i = i0; i < i1; ++i) partial[i] += partial[slot * PK + i];
+        },
+        4096);
+  }
+  // dWr^T [P][k] -> Wr's layout [k][kh][kw][c] -> w's [k][c][kh][kw], two cache-friendly transposes.
+  float* wr = grow(call_buffers.reordered, PK);
   const int64_t taps = int64_t{s.kh} * s.kw;
-  parallel_for(cv.K, [&](int64_t k0, int64_t k1) {  // sum the slots, back to [k][c][kh][kw]
-    for (int64_t k = k0; k < k1; ++k)
-      for (int64_t ci = 0; ci < cv.c; ++ci)
-        for (int64_t t = 0; t < taps; ++t) {
-          const int64_t at = (t * cv.c + ci) * cv.K + k;
-          float total = partial[at];
-          for (int64_t slot = 1; slot < slots; ++slot) total += partial[slot * PK + at];
-          dw[k * cv.P + ci * taps + t] = total;
-        }
+  parallel_for(cv.K, [&](int64_t k0, int64_t k1) {
+    transpose(partial + k0, cv.P, k1 - k0, cv.K, wr + k0 * cv.P, cv.P);
+    for (int64_t k = k0; k < k1; ++k) transpose(wr + k * cv.P, taps, cv.c, cv.c, dw + k * cv.P, taps);
   });
   if (db) {
     const int64_t Q = s.positions();
