@@ -5,6 +5,7 @@
 #if (defined(__x86_64__) || defined(_M_X64)) && !defined(WSR_GEMM_PORTABLE)
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12 on its own shuffle intrinsics
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include "avx512_transpose.h"
 #define WSR_TRANSPOSE_AVX512 1
@@ -17,7 +18,7 @@ namespace {
 
 constexpr int64_t T = 16;  // tile side: both the reads and the writes stay within a few cache lines
 
-void transpose_portable(const float* src, int64_t rows, int64_t cols, int64_t src_ld, float* dst, int64_t dst_ld,
+__attribute__((noinline)) void transpose_portable(const float* src, int64_t rows, int64_t cols, int64_t src_ld, float* dst, int64_t dst_ld,
                         const float* add) {
   for (int64_t r0 = 0; r0 < rows; r0 += T) {
     const int64_t r1 = std::min(rows, r0 + T);
@@ -37,27 +38,44 @@ void transpose_portable(const float* src, int64_t rows, int64_t cols, int64_t sr
 
 #if WSR_TRANSPOSE_AVX512
 // One 16x16 tile through registers: `nr` rows and `nc` columns of it are live; edge tiles use masked loads
-// and stores (nothing read or written past the matrices). FULL: nr == nc == 16, fully unrolled.
-template <bool FULL>
-__attribute__((target("avx512f"), always_inline)) inline void tile_avx512(const float* src, int64_t src_ld, float* dst,
+// and stores (nothing read or written past the matrices). FULL: nr == nc == 16. ADD: add[c] joins column c.
+template <bool FULL, bool ADD>
+__attribute__((target("avx512f"), noinline)) void tile_avx512(const float* src, int64_t src_ld, float* dst,
                                                                          int64_t dst_ld, const float* add, int nr,
                                                                          int nc) {
   const __mmask16 col_mask = FULL ? 0xFFFF : static_cast<__mmask16>((1u << nc) - 1u);
   const __mmask16 row_mask = FULL ? 0xFFFF : static_cast<__mmask16>((1u << nr) - 1u);
   __m512 v[16];
-#pragma GCC unroll 16
   for (int r = 0; r < 16; ++r)
     v[r] = FULL ? _mm512_loadu_ps(src + r * src_ld)
                 : (r < nr ? _mm512_maskz_loadu_ps(col_mask, src + r * src_ld) : _mm512_setzero_ps());
   transpose16x16(v);
-#pragma GCC unroll 16
-  for (int c = 0; c < 16; ++c) {
-    if (!FULL && c >= nc) break;
-    const __m512 out = add ? _mm512_add_ps(v[c], _mm512_set1_ps(add[c])) : v[c];
+  for (int c = 0; c < (FULL ? 16 : nc); ++c) {
+    const __m512 out = ADD ? _mm512_add_ps(v[c], _mm512_set1_ps(add[c])) : v[c];
     if (FULL)
       _mm512_storeu_ps(dst + c * dst_ld, out);
     else
       _mm512_mask_storeu_ps(dst + c * dst_ld, row_mask, out);
+  }
+}
+
+template <bool ADD>
+__attribute__((target("avx512f"))) void tiles_avx512(const float* src, int64_t rows, int64_t cols, int64_t src_ld,
+                                                     float* dst, int64_t dst_ld, const float* add) {
+  for (int64_t c0 = 0; c0 < cols; c0 += T) {
+    const int nc = static_cast<int>(std::min(T, cols - c0));
+    for (int64_t r0 = 0; r0 < rows; r0 += T) {
+      const int nr = static_cast<int>(std::min(T, rows - r0));
+      const float* s = src + r0 * src_ld + c0;
+      float* d = dst + c0 * dst_ld + r0;
+      const float* a = ADD ? add + c0 : nullptr;
+      if (nr == T && nc == T)
+        tile_avx512<true, ADD>(s, src_ld, d, dst_ld, a, nr, nc);
+      else if (nr * nc > 64)
+        tile_avx512<false, ADD>(s, src_ld, d, dst_ld, a, nr, nc);
+      else  // a sliver (an image of 3 channels to channels-last): plain copies beat 64 shuffles
+        transpose_portable(s, nr, nc, src_ld, d, dst_ld, a);
+    }
   }
 }
 
@@ -92,21 +110,10 @@ __attribute__((target("avx512f"))) void transpose_avx512(const float* src, int64
   if (rows == 3 && dst_ld == 3 && !add) return interleave3_avx512(src, cols, src_ld, dst);
   // Destination rows outermost: each is written front to back while it sits in L1 (a [196][64] block
   // to NCHW with position tiles outermost rewrote 64 part-lines an image and ran 3x slower).
-  for (int64_t c0 = 0; c0 < cols; c0 += T) {
-    const int nc = static_cast<int>(std::min(T, cols - c0));
-    for (int64_t r0 = 0; r0 < rows; r0 += T) {
-      const int nr = static_cast<int>(std::min(T, rows - r0));
-      const float* s = src + r0 * src_ld + c0;
-      float* d = dst + c0 * dst_ld + r0;
-      const float* a = add ? add + c0 : nullptr;
-      if (nr == T && nc == T)
-        tile_avx512<true>(s, src_ld, d, dst_ld, a, nr, nc);
-      else if (nr * nc > 64)
-        tile_avx512<false>(s, src_ld, d, dst_ld, a, nr, nc);
-      else  // a sliver (an image of 3 channels to channels-last): plain copies beat 64 shuffles
-        transpose_portable(s, nr, nc, src_ld, d, dst_ld, a);
-    }
-  }
+  if (add)
+    tiles_avx512<true>(src, rows, cols, src_ld, dst, dst_ld, add);
+  else
+    tiles_avx512<false>(src, rows, cols, src_ld, dst, dst_ld, nullptr);
 }
 
 bool has_avx512() {
