@@ -76,8 +76,13 @@ async function runOnce(e: Entry): Promise<number | null> {
   }
 }
 
-/** Untimed runs after a switch of contender, for at least this long (and at least one). */
-const REWARM_MS = 50;
+/**
+ * Untimed runs after a switch of contender, for at least this long (and at least one). Long enough
+ * for another process's idle threads to stop spinning: OpenBLAS's pool (under PyTorch's dense layers
+ * and einsum) spins about 2^28 cycles, 80–100 ms here, after each call; timed inside that window our
+ * cifar.dense1 forward took 6.8 ms instead of 3.3, and the cifar.cnn evaluation step 32 ms instead of 18.
+ */
+const REWARM_MS = 150;
 
 /** Untimed runs of e for REWARM_MS; false when a run failed. */
 async function rewarm(e: Entry): Promise<boolean> {
@@ -104,7 +109,8 @@ async function alternate(group: Entry[], options: TimingOptions): Promise<void> 
       // The first runs after another contender's are slow for everyone (measured: our cifar.fcn
       // step at batch 128 took 85–115 ms right after a tfjs-wasm step, 70 ms on the next run; our
       // cifar.conv1 forward, after 25 ms idle, 3.3 ms following one untimed run and 1.66 ms following
-      // 30 ms of them): they run untimed, for at least REWARM_MS.
+      // 30 ms of them; and other processes' threads may still be spinning): they run untimed, for at
+      // least REWARM_MS.
       if (last !== e && group.length > 1 && !(await rewarm(e))) continue;
       last = e;
       const ms = await runOnce(e);
