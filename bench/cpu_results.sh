@@ -154,8 +154,9 @@ Measured $period (UTC) by \`bash bench/cpu_results.sh\`; raw rows in bench/resul
 (\`wsr-native bench --from bench/results/layers.json\` prints any of them as a table).
 
 How: every contender set up once, warmed up, then timed in alternation: each round, untimed runs
-of each for at least 50 ms, then one timed run (the first runs after another contender's are slow
-for everyone: a core of this VM left idle runs slower for a while); median reported. wsr-native is timed in its NCHW layout, TensorFlow.js in NHWC. The wasm backend runs on
+of each for at least 150 ms, then one timed run (the first runs after another contender's are slow
+for everyone: a core of this VM left idle runs slower for a while, and PyTorch's OpenMP and OpenBLAS
+threads spin on for up to 100 ms after its runs); median reported. wsr-native is timed in its NCHW layout, TensorFlow.js in NHWC. The wasm backend runs on
 one thread in Node; wsr-native at 2 threads unless said. tfjs-backend-cpu is timed after the
 others, at most 3 times or 10 s per case (so its multi-minute training steps once), without
 warm-up when a run takes over a second. FLOPs are 2·MACs per pass (src/bench/flops.ts). The LC
