@@ -9,7 +9,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { generateSynthetic, writeMnistFolder } from '../src/data';
-import { EpochRecord, readMetricsJsonl } from '../src/report';
+import { EpochRecord } from '../src/report';
+import { runRecords, withoutSeconds } from './helpers/runRecords';
 import { runBoot, writeBootScript } from './sweep_helpers';
 
 // 256 training and 128 validation images, 2 CNN epochs then 1 of each branch, batches of 64, one thread.
@@ -23,8 +24,6 @@ let boot: string;
 let reference: EpochRecord[];
 const mounted: string[] = [];
 
-const records = (run: string): EpochRecord[] => readMetricsJsonl(path.join(run, 'metrics.jsonl')).records;
-const strip = (rs: EpochRecord[]) => rs.map(({ seconds: _s, ...rest }) => rest);
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Temporary files left anywhere in a run folder. */
 const tempFiles = (run: string): string[] =>
@@ -82,7 +81,7 @@ beforeAll(async () => {
   const ref = path.join(tmp, 'reference');
   const r = await runBoot(boot, ['train', ...TINY, '--out', ref], {});
   if (r.code !== 0) throw new Error(`the reference run failed:\n${r.stderr}`);
-  reference = records(ref);
+  reference = runRecords(ref);
 }, 120_000);
 afterAll(() => {
   for (const dir of mounted.reverse()) {
@@ -120,7 +119,7 @@ withMounts('a file system that refuses a write', () => {
     expect(resumed.stderr).not.toMatch(/wsr-native: /);
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/took over the lock of process \d+, which is gone|resuming after epoch/);
-    expect(strip(records(run))).toEqual(strip(reference));
+    expect(withoutSeconds(runRecords(run))).toEqual(withoutSeconds(reference));
     expect(tempFiles(run)).toEqual([]);
   }, 180_000);
 
@@ -154,7 +153,7 @@ withMounts('a file system that refuses a write', () => {
     const resumed = await runBoot(boot, ['train', '--resume', run], {});
     expect(resumed.stderr).not.toMatch(/wsr-native: /);
     expect(resumed.code).toBe(0);
-    expect(strip(records(run))).toEqual(strip(reference));
+    expect(withoutSeconds(runRecords(run))).toEqual(withoutSeconds(reference));
     expect(tempFiles(run)).toEqual([]);
   }, 180_000);
 });

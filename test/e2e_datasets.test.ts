@@ -20,7 +20,7 @@ import {
 } from '../src/data';
 import { specParameterCount } from '../src/nn/plan';
 import { toLocalSpec } from '../src/nn/spec';
-import { EpochRecord, readMetricsJsonl } from '../src/report';
+import { runRecords } from './helpers/runRecords';
 import { RunConfig } from '../src/train/runConfig';
 
 /** `count` images cycling through `pool`'s, each made unique by its index in its first bytes (`tag` tells files apart). */
@@ -37,7 +37,6 @@ function tiled(pool: LabelledImages, count: number, tag: number): LabelledImages
 }
 
 const config = (run: string): RunConfig => JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')) as RunConfig;
-const records = (run: string): EpochRecord[] => readMetricsJsonl(path.join(run, 'metrics.jsonl')).records;
 const SHORT = ['--limit', '100', '--validation', '50', '--cnn-epochs', '1', '--fcn-epochs', '1', '--batch-size', '50', '--threads', '2', '--device', 'cpu', '--no-png'];
 
 let tmp: string;
@@ -80,7 +79,7 @@ function expectFinished(
   const c = config(run.dir);
   expect(c.data.split).toMatchObject({ testSource: 'official', disjoint: { disjoint: true } });
   expect(c.data.split.checksums).toMatchObject({ train: { count: counts.train }, validation: { count: counts.validation }, test: { count: counts.test } });
-  const rs = records(run.dir);
+  const rs = runRecords(run.dir);
   expect(rs.map((r) => `${r.epoch}${r.model}`)).toEqual(epochs);
   if (epochs.length > 1) expect(c.conversion).toMatchObject({ predictionsEqual: true });
   for (const r of rs) for (const k of ['translation', 'noise', 'edge_noise', 'rotation', 'swap'] as const) expect(r[k]).toBeGreaterThanOrEqual(0);

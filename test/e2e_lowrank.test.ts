@@ -9,7 +9,7 @@ import os from 'os';
 import path from 'path';
 import { childCli as child } from './helpers/cli';
 import { reference, referenceHasNumpy } from './helpers/safetensors';
-import { EpochRecord, readMetricsJsonl } from '../src/report';
+import { runRecords, withoutSeconds } from './helpers/runRecords';
 import { Sequential } from '../src/nn/model';
 import { specParameterCount } from '../src/nn/plan';
 import { CIFAR10_CNN, toLocalSpec } from '../src/nn/spec';
@@ -23,8 +23,6 @@ const TINY = [
   '--free', '2,3', '--lc-rank', '3', '--seed', '5',
 ];
 
-const records = (run: string): EpochRecord[] => readMetricsJsonl(path.join(run, 'metrics.jsonl')).records;
-const withoutTime = (rs: EpochRecord[]): EpochRecord[] => rs.map((r) => ({ ...r, seconds: 0 }));
 
 let tmp: string;
 let whole: string;
@@ -55,12 +53,12 @@ describe('a run with --lc-rank 3', () => {
   });
 
   test('the FCN rows carry the rank, and distances of the mixed banks: 0 at conversion, then apart', () => {
-    const fcn = records(whole).filter((r) => r.model === 'fcn');
+    const fcn = runRecords(whole).filter((r) => r.model === 'fcn');
     for (const r of fcn) {
       expect(r.lc_rank).toBe(3);
       expect(r.layers.map((l) => l.layer)).toEqual(['lc2', 'lc3']);
     }
-    for (const r of records(whole).filter((x) => x.model === 'cnn')) expect(r.lc_rank ?? null).toBeNull();
+    for (const r of runRecords(whole).filter((x) => x.model === 'cnn')) expect(r.lc_rank ?? null).toBeNull();
     expect(fcn[0].layers[0].dist[1]).toBe(0);
     expect(fcn[0].layers[0].divergence).toBe(0);
     expect(fcn[fcn.length - 1].layers[0].dist[1]).toBeGreaterThan(0);
@@ -73,7 +71,7 @@ describe('a run with --lc-rank 3', () => {
     const second = await child(['train', '--resume', parted]);
     expect(second.stderr).not.toMatch(/wsr-native: /);
     expect(second.code).toBe(0);
-    expect(withoutTime(records(parted))).toEqual(withoutTime(records(whole)));
+    expect(withoutSeconds(runRecords(parted))).toEqual(withoutSeconds(runRecords(whole)));
   }, 300_000);
 
   (referenceHasNumpy() ? test : test.skip)('exports bases and logits (and the mixed banks): NumPy mixes and runs them to the same logits', async () => {

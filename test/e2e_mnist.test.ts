@@ -9,15 +9,13 @@ import { childCli, cli } from './helpers/cli';
 import { generateSynthetic, writeMnistFolder } from '../src/data';
 import { specParameterCount } from '../src/nn/plan';
 import { MNIST_CNN, toLocalSpec } from '../src/nn/spec';
-import { EpochRecord, readMetricsJsonl } from '../src/report';
+import { runRecords, withoutSeconds } from './helpers/runRecords';
 import { settingsFromFlags } from '../src/train/flags';
 import { RunConfig } from '../src/train/runConfig';
 
 const AUGMENT = 'swap=0.5,rotation=15,translation=0.1,edge_noise=0.1,noise=0.1';
 
-const records = (run: string): EpochRecord[] => readMetricsJsonl(path.join(run, 'metrics.jsonl')).records;
 const config = (run: string): RunConfig => JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')) as RunConfig;
-const strip = (rs: EpochRecord[]) => rs.map(({ seconds: _s, ...rest }) => rest);
 
 let tmp: string;
 let dataDir: string;
@@ -66,7 +64,7 @@ describe('MNIST with every augmentation', () => {
   });
 
   test('the CSV and the records carry the augmentations; the robustness sets are measured on 28×28', () => {
-    const rs = records(runs[0].dir);
+    const rs = runRecords(runs[0].dir);
     expect(rs.map((r) => `${r.epoch}${r.model}`)).toEqual(['1cnn', '2cnn', '2fcn', '3cnn', '3fcn']);
     for (const r of rs) {
       expect(r.aug_type).toBe('swap=0.5+rotation=15+translation=0.1+edge_noise=0.1+noise=0.1');
@@ -80,7 +78,7 @@ describe('MNIST with every augmentation', () => {
 
   test('is reproducible: a second run has exactly the same metrics', () => {
     expect(runs[1].code).toBe(0);
-    expect(strip(records(runs[1].dir))).toEqual(strip(records(runs[0].dir)));
+    expect(withoutSeconds(runRecords(runs[1].dir))).toEqual(withoutSeconds(runRecords(runs[0].dir)));
     expect(runs[1].stdout).toBe(runs[0].stdout);
   });
 

@@ -7,7 +7,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { childCli as child } from './helpers/cli';
-import { EpochRecord, metricsCsv, readMetricsJsonl } from '../src/report';
+import { metricsCsv } from '../src/report';
+import { runRecords, withoutSeconds } from './helpers/runRecords';
 import { Sequential } from '../src/nn/model';
 import { localToConv } from '../src/ops/local';
 import { tieLocal } from '../src/ops/sharing';
@@ -22,8 +23,6 @@ const TINY = [
   '--batch-size', '64', '--lr', '1e-3', '--threads', '1', '--device', 'cpu', '--no-png', '--no-robustness', ...SHARING,
 ];
 
-const records = (run: string): EpochRecord[] => readMetricsJsonl(path.join(run, 'metrics.jsonl')).records;
-const withoutTime = (rs: EpochRecord[]): EpochRecord[] => rs.map((r) => ({ ...r, seconds: 0 }));
 
 let tmp: string;
 let whole: string;
@@ -49,7 +48,7 @@ describe('a run with every sharing setting', () => {
   });
 
   test('the FCN rows carry the freed layers only, vcp and the penalty; layer 1 is not freed, so the published distances stay blank', () => {
-    const rs = records(whole);
+    const rs = runRecords(whole);
     const fcn = rs.filter((r) => r.model === 'fcn');
     expect(fcn.map((r) => r.epoch)).toEqual([2, 3, 4, 5]);
     for (const r of fcn) {
@@ -97,7 +96,7 @@ describe('a run with every sharing setting', () => {
     const second = await child(['train', '--resume', parted]);
     expect(second.stderr).not.toMatch(/wsr-native: /);
     expect(second.code).toBe(0);
-    expect(withoutTime(records(parted))).toEqual(withoutTime(records(whole)));
+    expect(withoutSeconds(runRecords(parted))).toEqual(withoutSeconds(runRecords(whole)));
   }, 300_000);
 });
 

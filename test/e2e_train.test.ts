@@ -8,7 +8,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { CHILD_BOOT, cli } from './helpers/cli';
-import { EpochRecord, PUBLISHED_COLUMNS, readMetricsJsonl } from '../src/report';
+import { EpochRecord, PUBLISHED_COLUMNS } from '../src/report';
+import { runRecords, withoutSeconds } from './helpers/runRecords';
 import { createHash } from 'crypto';
 import { Sequential } from '../src/nn/model';
 import { networkByName } from '../src/nn/spec';
@@ -48,7 +49,6 @@ function child(args: string[], onStderr?: (text: string, proc: ChildProcess) => 
   return new Promise((resolve) => proc.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
-const records = (run: string): EpochRecord[] => readMetricsJsonl(path.join(run, 'metrics.jsonl')).records;
 const config = (run: string): RunConfig => JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')) as RunConfig;
 const find = (rs: EpochRecord[], epoch: number, model: 'cnn' | 'fcn'): EpochRecord => {
   const r = rs.find((x) => x.epoch === epoch && x.model === model);
@@ -106,7 +106,7 @@ describe('a tiny two-phase run', () => {
   });
 
   test('records: CNN epochs 1–2, the conversion point, then both branches interleaved; the loss falls', () => {
-    const rs = records(runA);
+    const rs = runRecords(runA);
     expect(rs.map((r) => `${r.epoch}${r.model}/${r.phase}`)).toEqual([
       '1cnn/cnn', '2cnn/cnn', '2fcn/cnn', '3cnn/branch', '3fcn/branch', '4cnn/branch', '4fcn/branch',
     ]);
@@ -130,7 +130,7 @@ describe('a tiny two-phase run', () => {
     expect(conversion.maxAbsDiff).toBeLessThan(1e-4);
     expect(resultA.stderr).toMatch(/conversion at epoch 2: the FCN reproduces the CNN on 256 validation images/);
 
-    const rs = records(runA);
+    const rs = runRecords(runA);
     const atConversion = find(rs, 2, 'fcn');
     expect(atConversion.layers.map((l) => l.layer)).toEqual(['lc1', 'lc2', 'lc3']);
     const lc1 = atConversion.layers[0];
@@ -286,8 +286,8 @@ describe('weights other tools can load', () => {
     expect(r.stderr).toContain(`the CNN starts from ${exported} (SHA-256 ${sha256})`);
     expect(config(runI).settings.initFrom).toBe(exported);
     expect(config(runI).initFrom).toEqual({ path: exported, sha256, tensors: 10 });
-    const first = find(records(runI), 1, 'cnn');
-    const source = find(records(runA), epoch, 'cnn');
+    const first = find(runRecords(runI), 1, 'cnn');
+    const source = find(runRecords(runA), epoch, 'cnn');
     expect(first.val_accuracy).toBe(source.val_accuracy);
     expect(first.val_loss).toBeCloseTo(source.val_loss, 5);
 
@@ -333,7 +333,7 @@ describe('experiment presets', () => {
     const c = config(run);
     expect(c.settings).toMatchObject({ experiment: 3, noise: 0.5, patience: 100, cnnEpochs: 1, fcnEpochs: 3, cnnContinueEpochs: 1 });
     expect(c.experiment).toEqual({ id: 3, description: expect.stringMatching(/noise 50%/) });
-    const rs = records(run);
+    const rs = runRecords(run);
     expect(rs.map((x) => `${x.epoch}${x.model}`)).toEqual(['1cnn', '1fcn', '2cnn', '2fcn', '3fcn', '4fcn']);
     for (const x of rs) expect([x.aug_type, x.aug]).toEqual(['noise', 0.5]);
     expect(Number.isNaN(rs[0].translation)).toBe(true); // --no-robustness
@@ -377,8 +377,7 @@ describe('stop and resume', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(new RegExp(`resuming after epoch ${state.completedEpoch}`));
     expect(resumed.stdout).toBe(resultA.stdout);
-    const strip = (rs: EpochRecord[]) => rs.map(({ seconds: _s, ...rest }) => rest);
-    expect(strip(records(runB))).toEqual(strip(records(runA)));
+    expect(withoutSeconds(runRecords(runB))).toEqual(withoutSeconds(runRecords(runA)));
     expect(config(runB).resumes).toHaveLength(1);
   }, 180_000);
 
@@ -411,8 +410,7 @@ describe('stop and resume', () => {
       parent.kill('SIGKILL');
     }
     expect(resumed.stderr).toMatch(/resuming after epoch \d/);
-    const strip = (rs: EpochRecord[]) => rs.map(({ seconds: _s, ...rest }) => rest);
-    expect(strip(records(runK))).toEqual(strip(records(runA)));
+    expect(withoutSeconds(runRecords(runK))).toEqual(withoutSeconds(runRecords(runA)));
     // No duplicated or torn rows: one CSV row per (epoch, model), each with the header's cell count.
     const lines = fs.readFileSync(path.join(runK, 'metrics.csv'), 'utf8').trim().split('\n');
     const keys = lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','));

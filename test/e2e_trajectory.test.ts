@@ -8,7 +8,8 @@ import os from 'os';
 import path from 'path';
 import { childCli } from './helpers/cli';
 import { runBoot, writeBootScript, writeJobBootScript } from './sweep_helpers';
-import { EpochRecord, readMetricsJsonl } from '../src/report';
+import { EpochRecord } from '../src/report';
+import { runRecords, withoutSeconds } from './helpers/runRecords';
 import { RunConfig } from '../src/train/runConfig';
 
 const TINY = [
@@ -16,8 +17,6 @@ const TINY = [
   '--fcn-epochs', '1', '--no-png', '--threads', '1', '--device', 'cpu',
 ];
 
-const records = (run: string): EpochRecord[] => readMetricsJsonl(path.join(run, 'metrics.jsonl')).records;
-const withoutTime = (rs: EpochRecord[]): EpochRecord[] => rs.map((r) => ({ ...r, seconds: 0 }));
 const config = (run: string): RunConfig => JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')) as RunConfig;
 
 let tmp: string;
@@ -43,7 +42,7 @@ describe('a relax-time sweep', () => {
       const dir = path.join(sweep, 'trajectories', t);
       expect(config(dir).settings).toMatchObject({ cnnEpochs: 3, fcnEpochs: 0 });
       // Each CNN epoch of the trajectory was trained once.
-      expect(records(dir).map((r) => `${r.epoch}${r.model}`)).toEqual(['1cnn', '2cnn', '3cnn']);
+      expect(runRecords(dir).map((r) => `${r.epoch}${r.model}`)).toEqual(['1cnn', '2cnn', '3cnn']);
     }
     const points = fs.readdirSync(sweep).filter((n) => n.startsWith('cnn-epochs='));
     expect(points).toHaveLength(12);
@@ -64,12 +63,12 @@ describe('a relax-time sweep', () => {
       const r = await childCli(['train', ...TINY, '--cnn-epochs', epochs, '--convert', convert, '--seed', '1', '--out', alone]);
       expect(r.code).toBe(0);
       const forked = path.join(sweep, `cnn-epochs=${epochs},convert=${convert},seed=1`);
-      expect(withoutTime(records(forked))).toEqual(withoutTime(records(alone)));
+      expect(withoutSeconds(runRecords(forked))).toEqual(withoutSeconds(runRecords(alone)));
     }
     // --convert last converts other weights than best wherever the best epoch is not the last one.
-    const last = records(path.join(sweep, 'cnn-epochs=3,convert=last,seed=1'));
-    const best = records(path.join(sweep, 'cnn-epochs=3,convert=best,seed=1'));
-    const cnnPhase = (rs: EpochRecord[]) => withoutTime(rs.filter((r) => r.phase === 'cnn' && r.model === 'cnn'));
+    const last = runRecords(path.join(sweep, 'cnn-epochs=3,convert=last,seed=1'));
+    const best = runRecords(path.join(sweep, 'cnn-epochs=3,convert=best,seed=1'));
+    const cnnPhase = (rs: EpochRecord[]) => withoutSeconds(rs.filter((r) => r.phase === 'cnn' && r.model === 'cnn'));
     expect(cnnPhase(last)).toEqual(cnnPhase(best)); // one shared CNN phase
     const fcnLoss = (rs: EpochRecord[]) => rs.filter((r) => r.model === 'fcn').map((r) => r.val_loss);
     expect(best.find((r) => r.epoch === 3 && r.model === 'cnn')).toBeDefined();
@@ -83,11 +82,11 @@ describe('a relax-time sweep', () => {
     const env = { WSR_JOB_SCRIPT: writeJobBootScript(tmp) };
     const r = await runBoot(boot, ['sweep', '--out', early, '--grid', 'cnn-epochs=1,3', '--seeds', '1', '--patience', '1', ...TINY], env);
     expect(r.code).toBe(0);
-    const forked = records(path.join(early, 'cnn-epochs=3,seed=1'));
+    const forked = runRecords(path.join(early, 'cnn-epochs=3,seed=1'));
     expect(forked.filter((x) => x.model === 'cnn' && x.phase === 'cnn').map((x) => x.epoch)).toEqual([1, 2]);
     const alone = path.join(tmp, 'alone-early');
     const a = await childCli(['train', ...TINY, '--cnn-epochs', '3', '--patience', '1', '--seed', '1', '--out', alone]);
     expect(a.code).toBe(0);
-    expect(withoutTime(forked)).toEqual(withoutTime(records(alone)));
+    expect(withoutSeconds(forked)).toEqual(withoutSeconds(runRecords(alone)));
   }, 600_000);
 });
