@@ -11,33 +11,17 @@ import { Adam } from '../src/ops/optim';
 import { Tensor } from '../src/tensor';
 import { expectClose } from './helpers/compare';
 import { testDevices } from './helpers/devices';
+import { SMALL_CNN } from './helpers/networks';
 import { random } from './helpers/random';
 
-// conv1 3x3/2 over 9x11: a 4x5 grid (20 positions); conv2 2x2 'same': 4x5 again.
-const SMALL: NetworkSpec = {
-  name: 'small-cnn',
-  inputShape: [3, 9, 11],
-  classes: 3,
-  layers: [
-    { type: 'conv', filters: 4, kernel: 3, stride: 2 },
-    { type: 'relu' },
-    { type: 'conv', filters: 5, kernel: 2, padding: 'same' },
-    { type: 'relu' },
-    { type: 'flatten' },
-    { type: 'dense', units: 6 },
-    { type: 'relu' },
-    { type: 'dense', units: 3 },
-  ],
-};
-
 function input(n: number, device: string, seed?: number): Tensor {
-  const [c, h, w] = SMALL.inputShape;
+  const [c, h, w] = SMALL_CNN.inputShape;
   return Tensor.from(random(seed).uniform(n * c * h * w, 0, 1), [n, c, h, w], { device });
 }
 
 /** A CNN whose biases are not zero, so the conversion of biases shows. */
 function trainedLikeCnn(device: string, seed: number): Sequential {
-  const cnn = Sequential.create(SMALL, { device, seed });
+  const cnn = Sequential.create(SMALL_CNN, { device, seed });
   const rng = random(seed);
   for (const p of cnn.parameters()) if (p.name.endsWith('.bias')) p.value.write(rng.uniform(p.value.size, -0.1, 0.1));
   return cnn;
@@ -45,7 +29,7 @@ function trainedLikeCnn(device: string, seed: number): Sequential {
 
 describe('spec and plan', () => {
   test('toLocalSpec with a rank: lowrank layers named lc<N>, shapes, parameter names and count', () => {
-    const spec = toLocalSpec(SMALL, { rank: 3 });
+    const spec = toLocalSpec(SMALL_CNN, { rank: 3 });
     expect(spec.name).toBe('small-lrlc3');
     expect(spec.layers[0]).toEqual({ type: 'lowrank', filters: 4, kernel: 3, stride: 2, rank: 3 });
     expect(spec.layers[2]).toEqual({ type: 'lowrank', filters: 5, kernel: 2, padding: 'same', rank: 3 });
@@ -59,21 +43,21 @@ describe('spec and plan', () => {
     // lc1: 3·(4·3·3·3 + 4) + 20·3; lc2: 3·(5·4·2·2 + 5) + 20·3; dense: 100·6 + 6 + 6·3 + 3.
     expect(specParameterCount(spec)).toBe(3 * 112 + 60 + 3 * 85 + 60 + 606 + 21);
     // Freed layers keep their window numbers whatever their form; masks take the number of the layer they precede.
-    const part = toLocalSpec(SMALL, { layers: [2], rank: 2, mask: { drop: 0.5, seed: 1 } });
+    const part = toLocalSpec(SMALL_CNN, { layers: [2], rank: 2, mask: { drop: 0.5, seed: 1 } });
     expect(planNetwork(part).map((p) => p.name).slice(0, 4)).toEqual(['conv1', 'relu1', 'mask2', 'lc2']);
-    expect(toLocalSpec(toLocalSpec(SMALL, { layers: [1], rank: 2 }), { layers: [2] }).layers.map((l) => l.type).slice(0, 3)).toEqual([
+    expect(toLocalSpec(toLocalSpec(SMALL_CNN, { layers: [1], rank: 2 }), { layers: [2] }).layers.map((l) => l.type).slice(0, 3)).toEqual([
       'lowrank', 'relu', 'local',
     ]);
   });
 
   test('rank limits: an integer >= 1, at most the positions of the layer (named with its limit)', () => {
-    expect(() => toLocalSpec(SMALL, { rank: 0 })).toThrow(/^toLocalSpec: rank must be an integer >= 1, got 0$/);
-    expect(() => toLocalSpec(SMALL, { rank: 2.5 })).toThrow(/^toLocalSpec: rank must be an integer >= 1, got 2.5$/);
-    expect(planNetwork(toLocalSpec(SMALL, { rank: 20 }))[0].name).toBe('lc1'); // rank = positions
-    expect(() => planNetwork(toLocalSpec(SMALL, { rank: 21 }))).toThrow(
+    expect(() => toLocalSpec(SMALL_CNN, { rank: 0 })).toThrow(/^toLocalSpec: rank must be an integer >= 1, got 0$/);
+    expect(() => toLocalSpec(SMALL_CNN, { rank: 2.5 })).toThrow(/^toLocalSpec: rank must be an integer >= 1, got 2.5$/);
+    expect(planNetwork(toLocalSpec(SMALL_CNN, { rank: 20 }))[0].name).toBe('lc1'); // rank = positions
+    expect(() => planNetwork(toLocalSpec(SMALL_CNN, { rank: 21 }))).toThrow(
       /^network "small-lrlc21": layers\[0\] \(lc1\): rank 21 exceeds the layer's 4x5 = 20 output positions; at most 20/,
     );
-    const spec: NetworkSpec = { ...SMALL, layers: [{ type: 'lowrank', filters: 4, kernel: 3, stride: 2, rank: 0 }, ...SMALL.layers.slice(1)] };
+    const spec: NetworkSpec = { ...SMALL_CNN, layers: [{ type: 'lowrank', filters: 4, kernel: 3, stride: 2, rank: 0 }, ...SMALL_CNN.layers.slice(1)] };
     expect(() => planNetwork(spec)).toThrow(/layers\[0\] \(lc1\): rank must be an integer >= 1, got 0/);
   });
 });
@@ -176,7 +160,7 @@ describe.each(testDevices)('low-rank networks on %s', (device) => {
 
   test('state() / loadState() round trip in place, clone(), and toLocal() of a low-rank model', () => {
     const source = trainedLikeCnn(device, 21).toLocal({ rank: 4, seed: 9 });
-    const target = Sequential.create(toLocalSpec(SMALL, { rank: 4 }), { device, seed: 22 });
+    const target = Sequential.create(toLocalSpec(SMALL_CNN, { rank: 4 }), { device, seed: 22 });
     const x = input(3, device);
     const copies: Sequential[] = [];
     try {
@@ -218,7 +202,7 @@ describe.each(testDevices)('low-rank networks on %s', (device) => {
   });
 
   test('a low-rank network from scratch: Glorot bases, zero logits and biases (a convolution at first)', () => {
-    const model = Sequential.create(toLocalSpec(SMALL, { rank: 3 }), { device, seed: 4 });
+    const model = Sequential.create(toLocalSpec(SMALL_CNN, { rank: 3 }), { device, seed: 4 });
     try {
       const state = model.state();
       expect(state.get('lc1.logits')!.every((v) => v === 0)).toBe(true);
@@ -235,7 +219,7 @@ describe.each(testDevices)('low-rank networks on %s', (device) => {
         rtol: 1e-6,
         atol: 1e-7,
       });
-      const again = Sequential.create(toLocalSpec(SMALL, { rank: 3 }), { device, seed: 4 });
+      const again = Sequential.create(toLocalSpec(SMALL_CNN, { rank: 3 }), { device, seed: 4 });
       expect(again.state()).toEqual(state);
       again.dispose();
     } finally {
@@ -244,7 +228,7 @@ describe.each(testDevices)('low-rank networks on %s', (device) => {
   });
 
   test('clear errors: a rank without a seed, a rank too large, unknown options', () => {
-    const cnn = Sequential.create(SMALL, { device, seed: 1 });
+    const cnn = Sequential.create(SMALL_CNN, { device, seed: 1 });
     try {
       expect(() => cnn.toLocal({ rank: 2 })).toThrow(/^Sequential.toLocal: options.seed is needed with rank/);
       expect(() => cnn.toLocal({ rank: 2, seed: -1 })).toThrow(/^Sequential.toLocal: seed must be an integer in \[0, 2\^32\), got -1$/);

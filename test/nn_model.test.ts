@@ -5,23 +5,8 @@ import { Adam } from '../src/ops/optim';
 import { Tensor } from '../src/tensor';
 import { expectClose } from './helpers/compare';
 import { testDevices } from './helpers/devices';
+import { SMALL_CNN } from './helpers/networks';
 import { random } from './helpers/random';
-
-const SMALL: NetworkSpec = {
-  name: 'small-cnn',
-  inputShape: [3, 9, 11],
-  classes: 3,
-  layers: [
-    { type: 'conv', filters: 4, kernel: 3, stride: 2 },
-    { type: 'relu' },
-    { type: 'conv', filters: 5, kernel: 2, padding: 'same' },
-    { type: 'relu' },
-    { type: 'flatten' },
-    { type: 'dense', units: 6 },
-    { type: 'relu' },
-    { type: 'dense', units: 3 },
-  ],
-};
 
 function input(spec: NetworkSpec, n: number, device: string, seed?: number): { x: Tensor; values: Float32Array } {
   const [c, h, w] = spec.inputShape;
@@ -82,7 +67,7 @@ describe.each(testDevices)('Sequential on %s', (device) => {
   });
 
   test('parameters(): fixed order and names, the same tensors on every call', () => {
-    const model = Sequential.create(SMALL, { device, seed: 1 });
+    const model = Sequential.create(SMALL_CNN, { device, seed: 1 });
     try {
       const names = model.parameters().map((p) => p.name);
       expect(names).toEqual([
@@ -100,11 +85,11 @@ describe.each(testDevices)('Sequential on %s', (device) => {
   });
 
   test('toLocal(): same logits, tied = conv kernel, tiled weights, larger count', () => {
-    const cnn = Sequential.create(SMALL, { device, seed: 5 });
+    const cnn = Sequential.create(SMALL_CNN, { device, seed: 5 });
     const rng = random();
     for (const p of cnn.parameters()) if (p.name.endsWith('.bias')) p.value.write(rng.uniform(p.value.size, -0.1, 0.1));
     const fcn = cnn.toLocal();
-    const { x } = input(SMALL, 3, device, rng.int(0, 2 ** 31));
+    const { x } = input(SMALL_CNN, 3, device, rng.int(0, 2 ** 31));
     try {
       expect(fcn.device).toBe(device);
       expectClose(fcn.forward(x, false).toArray(), cnn.forward(x, false).toArray(), `logits (seed ${rng.seed})`, {
@@ -141,11 +126,11 @@ describe.each(testDevices)('Sequential on %s', (device) => {
   });
 
   test('training the converted model leaves the original untouched; clone() is independent too', () => {
-    const cnn = Sequential.create(SMALL, { device, seed: 6 });
+    const cnn = Sequential.create(SMALL_CNN, { device, seed: 6 });
     const before = cnn.state();
     const fcn = cnn.toLocal();
     const copy = cnn.clone();
-    const { x } = input(SMALL, 4, device);
+    const { x } = input(SMALL_CNN, 4, device);
     const g = Tensor.from(random().uniform(12), [4, 3], { device });
     const adam = new Adam({ lr: 0.05 });
     try {
@@ -173,7 +158,7 @@ describe.each(testDevices)('Sequential on %s', (device) => {
   });
 
   test('clone() of a converted model keeps its tied kernels; toLocal() of it copies them', () => {
-    const cnn = Sequential.create(SMALL, { device, seed: 8 });
+    const cnn = Sequential.create(SMALL_CNN, { device, seed: 8 });
     const fcn = cnn.toLocal();
     const copy = fcn.clone();
     const again = fcn.toLocal();
@@ -188,13 +173,13 @@ describe.each(testDevices)('Sequential on %s', (device) => {
   });
 
   test('state() / loadState() round trip, in place', () => {
-    const source = Sequential.create(SMALL, { device, seed: 21 }).toLocal();
+    const source = Sequential.create(SMALL_CNN, { device, seed: 21 }).toLocal();
     const localSpec: NetworkSpec = {
-      ...SMALL,
-      layers: SMALL.layers.map((l) => (l.type === 'conv' ? { ...l, type: 'local' } : l)),
+      ...SMALL_CNN,
+      layers: SMALL_CNN.layers.map((l) => (l.type === 'conv' ? { ...l, type: 'local' } : l)),
     };
     const target = Sequential.create(localSpec, { device, seed: 22 });
-    const { x } = input(SMALL, 2, device);
+    const { x } = input(SMALL_CNN, 2, device);
     try {
       const state = source.state();
       expect([...state.keys()]).toEqual([
@@ -224,7 +209,7 @@ describe.each(testDevices)('Sequential on %s', (device) => {
   });
 
   test('loadState(): clear errors for missing or unknown names and wrong sizes, nothing written', () => {
-    const model = Sequential.create(SMALL, { device, seed: 31 });
+    const model = Sequential.create(SMALL_CNN, { device, seed: 31 });
     try {
       const good = model.state();
       const snapshot = model.state();
@@ -264,9 +249,9 @@ describe.each(testDevices)('Sequential on %s', (device) => {
   });
 
   test('buffers are reused across steps and reallocated when the batch size changes', () => {
-    const model = Sequential.create(SMALL, { device, seed: 41 });
-    const a = input(SMALL, 3, device);
-    const b = input(SMALL, 5, device);
+    const model = Sequential.create(SMALL_CNN, { device, seed: 41 });
+    const a = input(SMALL_CNN, 3, device);
+    const b = input(SMALL_CNN, 5, device);
     try {
       const first = model.forward(a.x, true);
       expect(model.forward(a.x, true)).toBe(first);
@@ -283,8 +268,8 @@ describe.each(testDevices)('Sequential on %s', (device) => {
   });
 
   test('clear errors for bad inputs, gradients and a disposed model', () => {
-    const model = Sequential.create(SMALL, { device, seed: 51 });
-    const { x } = input(SMALL, 2, device);
+    const model = Sequential.create(SMALL_CNN, { device, seed: 51 });
+    const { x } = input(SMALL_CNN, 2, device);
     const wrongShape = Tensor.zeros([2, 3, 9, 10], { device });
     const wrongType = Tensor.zeros([2, 3, 9, 11], { device, dtype: 'int32' });
     try {
