@@ -1,5 +1,4 @@
 import { Tensor } from '../src/tensor';
-import { numThreads, setNumThreads } from '../src/device';
 import { untypedAddon } from './helpers/untypedAddon';
 import { outputSize, resolvePadding, resolveStride } from '../src/ops/geometry';
 import {
@@ -25,7 +24,7 @@ import {
   refLocal,
   refLocalBackward,
 } from './helpers/local_reference';
-import { describeCuda, testDevices } from './helpers/devices';
+import { atThreadCounts, describeCuda, testDevices } from './helpers/devices';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -167,15 +166,7 @@ describe.each(testDevices)('locally connected layer on %s', (device) => {
       for (const t of [x, w, b, dy, y, grads.dx!, grads.dw, grads.db]) t.dispose();
       return out;
     };
-    const original = numThreads();
-    const results = [1, 2, 3].map((threads) => {
-      setNumThreads(threads);
-      try {
-        return run();
-      } finally {
-        setNumThreads(original);
-      }
-    });
+    const results = atThreadCounts([1, 2, 3], run);
     // Bitwise: the first differing word of each output, -1 when none (toEqual takes seconds here).
     const firstDifference = (a: Float32Array, b: Float32Array) => {
       const [u, v] = [new Uint32Array(a.buffer, a.byteOffset, a.length), new Uint32Array(b.buffer, b.byteOffset, b.length)];

@@ -1,7 +1,7 @@
 // Low-rank local connectivity (src/ops/lowrank.ts): the mixing, the layer and its gradients against float64
 // references and finite differences on awkward shapes, rank 1 as a convolution, the conversion from a
 // convolution (exact), determinism over thread counts, CPU/CUDA parity, bad inputs and cleanup.
-import { numThreads, setNumThreads, memoryStats } from '../src/device';
+import { memoryStats } from '../src/device';
 import { conv2d } from '../src/ops/conv';
 import { Local2dOptions, convToLocal, local2d, local2dBackward } from '../src/ops/local';
 import {
@@ -16,7 +16,7 @@ import {
 import { draw } from '../src/ops/augment_random';
 import { Tensor } from '../src/tensor';
 import { dot, expectClose, finiteDifferences, sampleIndices } from './helpers/compare';
-import { describeCuda, testDevices } from './helpers/devices';
+import { atThreadCounts, describeCuda, testDevices } from './helpers/devices';
 import { Case, Geom, geom, patchSize, positions, refLocal, refLocalBackward } from './helpers/local_reference';
 import { Random, random } from './helpers/random';
 import { untypedAddon } from './helpers/untypedAddon';
@@ -363,15 +363,7 @@ describe('determinism', () => {
       const g = lowRankMaterializeBackward(bases, basisBias, logits, dw, db);
       return [m.weight, m.bias!, g.dBases, g.dBasisBias!, g.dLogits].map((t) => t.toArray());
     };
-    const original = numThreads();
-    const results = [1, 2, 3].map((threads) => {
-      setNumThreads(threads);
-      try {
-        return run();
-      } finally {
-        setNumThreads(original);
-      }
-    });
+    const results = atThreadCounts([1, 2, 3], run);
     for (const r of results.slice(1)) expect(r.map((a, i) => firstDifference(a, results[0][i]))).toEqual([-1, -1, -1, -1, -1]);
     // And it is right, at sampled entries.
     const [w] = results[0];

@@ -1,5 +1,5 @@
 // Device selection for tests: the CPU always; CUDA only where a GPU is usable.
-import { cudaStatus } from '../../src/device';
+import { cudaStatus, numThreads, setNumThreads } from '../../src/device';
 
 const status = cudaStatus();
 
@@ -17,4 +17,17 @@ export function describeCuda(name: string, body: () => void): void {
     const reason = status.compiled ? `no usable CUDA device: ${status.reason}` : 'built without CUDA';
     describe.skip(`${name} [skipped: ${reason}]`, body);
   }
+}
+
+/** run() at each CPU thread count in turn, the process's own count restored afterwards. */
+export function atThreadCounts<T>(counts: number[], run: () => T): T[] {
+  const original = numThreads();
+  return counts.map((threads) => {
+    setNumThreads(threads);
+    try {
+      return run();
+    } finally {
+      setNumThreads(original);
+    }
+  });
 }
