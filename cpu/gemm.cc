@@ -469,6 +469,12 @@ struct Prepacked {
   const float* b = nullptr;
 };
 
+// Block sizes balanced so the last block is not a sliver (which would repack B for little work).
+int64_t balanced(int64_t n, int64_t cap, int64_t unit) {
+  const int64_t blocks = ceil_div(n, cap);
+  return round_up(ceil_div(n, blocks), unit);
+}
+
 template <class Kern>
 struct Driver {
   static constexpr int MR = Kern::MR, NR = Kern::NR;
@@ -481,11 +487,6 @@ struct Driver {
   // kernels[rows - 1] handles a tile with `rows` live rows.
   static inline const std::array<MicroKernel, MR> kernels = make_table(std::make_integer_sequence<int, MR>{});
 
-  // Block sizes balanced so the last block is not a sliver (which would repack B for little work).
-  static int64_t balanced(int64_t n, int64_t cap, int64_t unit) {
-    const int64_t blocks = ceil_div(n, cap);
-    return round_up(ceil_div(n, blocks), unit);
-  }
 
   // Computes rows [m0, m1) x columns [n0, n1) of product `item` (m0 multiple of MR, n0 of NR).
   static void compute(const Problem& P, int64_t item, int64_t m0, int64_t m1, int64_t n0, int64_t n1,
@@ -750,10 +751,7 @@ void sgemm_batched(bool transA, bool transB, int64_t M, int64_t N, int64_t K, fl
 
 GemmPanels gemm_panels() { return GemmPanels{impl().mr, impl().nr}; }
 
-int64_t gemm_depth_block(int64_t K) {
-  const int64_t cap = impl().kc;
-  return ceil_div(K, ceil_div(std::max<int64_t>(K, 1), cap));
-}
+int64_t gemm_depth_block(int64_t K) { return balanced(std::max<int64_t>(K, 1), impl().kc, 1); }
 
 void gemm_pack_b(const float* B, int64_t rs, int64_t cs, int64_t kc, int64_t n, float* dst) {
   impl().pack_b(B, cs, rs, n, kc, dst);  // the B packer takes op(B)^T: rows are B's columns
