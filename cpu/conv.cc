@@ -11,12 +11,15 @@
 // Micro-panels of MR positions may straddle images, so even 3x3 outputs fill them; output channels or
 // patch entries are the vector lanes. The GEMM's packers gather the panels straight from the NHWC copy
 // (cpu/gemm.h), so the only extra memory traffic is that copy.
+// Inputs of one channel go to the direct kernels of conv_one_channel.cc instead (forward and weight
+// gradient; the input gradient's GEMM has depth k there and stays here).
 #include "conv.h"
 
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
+#include "conv_one_channel.h"
 #include "gemm.h"
 #include "parallel.h"
 #include "transpose.h"
@@ -331,6 +334,18 @@ double sum_floats(const float* v, int64_t n) {
   return total;
 }
 
+// db[k] = Σ dy over images and positions, in double, in a fixed order.
+void bias_grad(const WindowGeometry& s, const float* dy, float* db) {
+  const int64_t Q = s.positions();
+  parallel_for(s.k, [&](int64_t k0, int64_t k1) {
+    for (int64_t k = k0; k < k1; ++k) {
+      double total = 0;
+      for (int64_t img = 0; img < s.n; ++img) total += sum_floats(dy + (img * s.k + k) * Q, Q);
+      db[k] = static_cast<float>(total);
+    }
+  });
+}
+
 // 2·MACs of any of the three passes.
 double flops(const WindowGeometry& s) { return 2.0 * static_cast<double>(s.output_size()) * static_cast<double>(s.patch_size()); }
 
@@ -345,6 +360,7 @@ thread_local CallBuffers call_buffers;
 void conv2d_forward(const WindowGeometry& s, const float* x, const float* w, const float* b, float* y) {
   if (s.n == 0) return;
   const OpSize size(flops(s));
+  if (conv2d_one_channel_applies(s)) return conv2d_one_channel_forward(s, x, w, b, y);
   const Conv cv(s);
   float* wr = grow(call_buffers.reordered, cv.K * cv.P);
   float* packed = grow(call_buffers.packed, cv.P * round_up(cv.K, cv.panels.nr));
@@ -373,6 +389,8 @@ void conv2d_backward_weight(const WindowGeometry& s, const float* x, const float
     return;
   }
   const OpSize size(flops(s));
+  if (conv2d_one_channel_applies(s)) return conv2d_one_channel_backward_weight(s, x, dy, dw, db);
+  if (db) bias_grad(s, dy, db);
   const Conv cv(s);
   // One position range per thread slot, each summing into its own dWr^T, then a reduction in slot
   // order: the result depends on the thread count (and the op's size) only, never on timing. An op
@@ -398,16 +416,6 @@ void conv2d_backward_weight(const WindowGeometry& s, const float* x, const float
     transpose(partial + k0, cv.P, k1 - k0, cv.K, wr + k0 * cv.P, cv.P);
     for (int64_t k = k0; k < k1; ++k) transpose(wr + k * cv.P, taps, cv.c, cv.c, dw + k * cv.P, taps);
   });
-  if (db) {
-    const int64_t Q = s.positions();
-    parallel_for(s.k, [&](int64_t k0, int64_t k1) {
-      for (int64_t k = k0; k < k1; ++k) {
-        double total = 0;
-        for (int64_t img = 0; img < s.n; ++img) total += sum_floats(dy + (img * s.k + k) * Q, Q);
-        db[k] = static_cast<float>(total);
-      }
-    });
-  }
 }
 
 }  // namespace wsr::cpu

@@ -3,7 +3,8 @@
 //   x [n, c, h, w], w [k, c, kh, kw], b [k], y [n, k, oh, ow].
 // The caller guarantees a consistent shape: c, h, w, k, kh, kw, strides >= 1, n >= 0,
 // 0 <= pad_top < kh, 0 <= pad_left < kw, oh, ow >= 1. Outputs are overwritten (never read) and must
-// not overlap inputs. Implicit GEMMs over a channels-last copy of the input (cpu/conv.cc), multi-threaded
+// not overlap inputs. Implicit GEMMs over a channels-last copy of the input (cpu/conv.cc; one-channel
+// inputs on AVX-512 machines: direct kernels, cpu/conv_one_channel.cc), multi-threaded
 // over images (or, for the forward pass and the weight gradient of batches smaller than the thread count,
 // over output positions). Results are deterministic for a fixed thread count.
 #pragma once

@@ -47,7 +47,7 @@ kernel_files() {
 twin_objs() {
   case $1 in
     augment) echo stub_dev.o cpu_augment.o cpu_parallel.o ;;  # augment.cu is built with -Dwsr=wsr_dev
-    conv) echo stub.o cpu_conv.o cpu_gemm.o cpu_transpose.o cpu_parallel.o ;;  # conv's NHWC copies
+    conv) echo stub.o cpu_conv.o cpu_conv_one_channel.o cpu_gemm.o cpu_transpose.o cpu_parallel.o ;;  # conv's NHWC copies, one-channel kernels
     local | dense | lowrank) echo stub.o "cpu_$1.o" cpu_gemm.o cpu_parallel.o ;;
     *) echo stub.o "cpu_$1.o" cpu_parallel.o ;;
   esac

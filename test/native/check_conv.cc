@@ -31,6 +31,10 @@ const std::vector<Layer>& layers() {
       {"odd", conv_shape(3, 5, 11, 9, 7, 3, 4, 2, 1, 1, 1, 2, 0)},  // asymmetric padding, mixed strides
       {"1x1", conv_shape(1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0)},
       {"stride>kernel", conv_shape(2, 17, 9, 8, 70, 2, 3, 3, 4, 1, 0, 2, 1)},  // phases without taps; 2 row tiles
+      // One input channel (the direct kernels of cpu/conv_one_channel.cc): rows of more than 16 outputs,
+      // padding on every side, stride 3 across, a tap block and a half (4x4 = 16 taps, blocks of 12).
+      {"one-channel", conv_shape(3, 1, 13, 50, 6, 4, 4, 2, 3, 2, 1, 1, 3)},
+      {"one-channel s1", conv_shape(2, 1, 7, 19, 5, 3, 5, 1, 1, 1, 1, 2, 2)},
       {"cifar1", conv_shape(128, 3, 32, 32, 64, 5, 5, 2, 2, 0, 0, 0, 0)},
       {"cifar2", conv_shape(128, 64, 14, 14, 128, 5, 5, 2, 2, 0, 0, 0, 0)},
       {"cifar3", conv_shape(128, 128, 5, 5, 256, 3, 3, 1, 1, 0, 0, 0, 0)},
